@@ -1,0 +1,122 @@
+-- taskcenter schema, version 1.
+-- This file is the single source of the schema: it is embedded in the binary
+-- and applied to an empty database. Later changes are numbered migrations in
+-- src/store/migrate.rs keyed on PRAGMA user_version.
+-- All times are unix seconds unless the column name ends in _ms.
+
+CREATE TABLE users (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    username         TEXT    NOT NULL UNIQUE,
+    password_hash    TEXT,
+    display_name     TEXT    NOT NULL DEFAULT '',
+    role             INTEGER NOT NULL DEFAULT 1,      -- 1 common, 10 admin, 100 root
+    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
+    "group"          TEXT    NOT NULL DEFAULT 'default',
+    quota            INTEGER NOT NULL DEFAULT 0 CHECK (quota >= 0),
+    used_quota       INTEGER NOT NULL DEFAULT 0,
+    request_count    INTEGER NOT NULL DEFAULT 0,
+    access_token_hash TEXT   UNIQUE,                  -- sha256 hex of the access token
+    created_at       INTEGER NOT NULL
+);
+
+-- API keys (sk-...), stored only as a hash.
+CREATE TABLE tokens (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    name             TEXT    NOT NULL DEFAULT '',
+    key_hash         TEXT    NOT NULL UNIQUE,
+    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled, 3 expired, 4 exhausted
+    remain_quota     INTEGER NOT NULL DEFAULT 0 CHECK (remain_quota >= 0),
+    unlimited_quota  INTEGER NOT NULL DEFAULT 0,
+    used_quota       INTEGER NOT NULL DEFAULT 0,
+    expired_time     INTEGER NOT NULL DEFAULT -1,     -- unix s, -1 = never
+    created_at       INTEGER NOT NULL,
+    accessed_time    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX idx_tokens_user ON tokens(user_id, id);
+
+-- Upstream providers.
+CREATE TABLE channels (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    type             TEXT    NOT NULL,
+    name             TEXT    NOT NULL DEFAULT '',
+    base_url         TEXT    NOT NULL,
+    key              TEXT    NOT NULL DEFAULT '',     -- upstream secret: never returned
+    models           TEXT    NOT NULL DEFAULT '',
+    "group"          TEXT    NOT NULL DEFAULT 'default',
+    priority         INTEGER NOT NULL DEFAULT 0,
+    weight           INTEGER NOT NULL DEFAULT 1,
+    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
+    used_quota       INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL
+);
+
+CREATE TABLE tasks (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    task_id          TEXT    NOT NULL UNIQUE,         -- public id: task_ + 32 alphanumerics
+    platform         TEXT    NOT NULL,
+    user_id          INTEGER NOT NULL,
+    channel_id       INTEGER NOT NULL DEFAULT 0,
+    quota            INTEGER NOT NULL DEFAULT 0,      -- the charge taken at submission
+    action           TEXT    NOT NULL,
+    status           TEXT    NOT NULL,
+    fail_reason      TEXT    NOT NULL DEFAULT '',
+    submit_time      INTEGER NOT NULL DEFAULT 0,
+    start_time       INTEGER NOT NULL DEFAULT 0,
+    finish_time      INTEGER NOT NULL DEFAULT 0,
+    progress         TEXT    NOT NULL DEFAULT '0%',
+    properties       TEXT    NOT NULL DEFAULT '{}',
+    data             TEXT    NOT NULL DEFAULT '{}',
+    -- private columns: never in any response
+    upstream_task_id TEXT    NOT NULL DEFAULT '',
+    token_id         INTEGER NOT NULL DEFAULT 0,
+    model_name       TEXT    NOT NULL DEFAULT '',
+    model_price      REAL    NOT NULL DEFAULT 0,      -- USD per call, snapshotted at charge time
+    group_ratio      REAL    NOT NULL DEFAULT 1,      -- snapshotted at charge time
+    refunded         INTEGER NOT NULL DEFAULT 0,      -- 1 once the charge was given back
+    next_poll_at_ms  INTEGER NOT NULL DEFAULT 0,
+    poll_attempts    INTEGER NOT NULL DEFAULT 0,
+    poll_failures    INTEGER NOT NULL DEFAULT 0
+);
+-- /api/task/self: a user's tasks newest first.
+CREATE INDEX idx_tasks_user ON tasks(user_id, id);
+-- /api/task/ filters.
+CREATE INDEX idx_tasks_channel ON tasks(channel_id, id);
+CREATE INDEX idx_tasks_status ON tasks(status, platform, submit_time);
+CREATE INDEX idx_tasks_platform ON tasks(platform, submit_time);
+CREATE INDEX idx_tasks_submit ON tasks(submit_time);
+-- A narrow copy of the id order, so deep OFFSET pages walk a small index
+-- instead of the wide table rows.
+CREATE INDEX idx_tasks_order ON tasks(id);
+-- The worker: only non-final tasks are in this index, so it stays as small
+-- as the backlog however large the history grows.
+CREATE INDEX idx_tasks_due ON tasks(next_poll_at_ms)
+    WHERE status IN ('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN');
+
+-- Every balance change writes exactly one row here, in the same transaction.
+CREATE TABLE logs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at       INTEGER NOT NULL,
+    type             INTEGER NOT NULL,                -- 1 top-up, 2 consume, 3 manage, 4 system, 5 error, 6 refund
+    user_id          INTEGER NOT NULL,
+    username         TEXT    NOT NULL DEFAULT '',
+    token_id         INTEGER NOT NULL DEFAULT 0,
+    token_name       TEXT    NOT NULL DEFAULT '',
+    channel_id       INTEGER NOT NULL DEFAULT 0,
+    model_name       TEXT    NOT NULL DEFAULT '',
+    quota            INTEGER NOT NULL DEFAULT 0,
+    content          TEXT    NOT NULL DEFAULT '',
+    task_id          TEXT    NOT NULL DEFAULT '',
+    other            TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX idx_logs_user ON logs(user_id, id);
+CREATE INDEX idx_logs_task ON logs(task_id);
+CREATE INDEX idx_logs_type ON logs(type, id);
+
+-- Run-time options (ModelPrice, GroupRatio), values are JSON text.
+CREATE TABLE options (
+    key              TEXT PRIMARY KEY,
+    value            TEXT NOT NULL
+);

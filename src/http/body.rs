@@ -1,0 +1,65 @@
+//! Request bodies: a size limit that also covers chunked bodies, and JSON
+//! parsing with clear 400s.
+
+use bytes::Buf;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use warp::{Filter, Rejection};
+
+use crate::error::AppError;
+
+/// Largest accepted body: 1 MiB.
+pub const BODY_LIMIT: u64 = 1024 * 1024;
+
+/// The whole body as bytes, 413 past [`BODY_LIMIT`].
+pub fn limited_bytes() -> impl Filter<Extract = (Vec<u8>,), Error = Rejection> + Clone {
+    warp::header::optional::<u64>("content-length")
+        .or(warp::any().map(|| None))
+        .unify()
+        .and(warp::body::stream())
+        .and_then(collect_limited)
+}
+
+async fn collect_limited<S, B>(len: Option<u64>, stream: S) -> Result<Vec<u8>, Rejection>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    if len.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(warp::reject::custom(AppError::PayloadTooLarge(BODY_LIMIT)));
+    }
+    let mut stream = Box::pin(stream);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let mut chunk = chunk
+            .map_err(|e| warp::reject::custom(AppError::bad(format!("cannot read body: {e}"))))?;
+        if out.len() as u64 + chunk.remaining() as u64 > BODY_LIMIT {
+            return Err(warp::reject::custom(AppError::PayloadTooLarge(BODY_LIMIT)));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            out.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a JSON body into `T`; malformed or mistyped → 400 naming the problem.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(AppError::bad(
+            "request body is empty: expected a JSON object",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| AppError::bad(format!("invalid JSON body: {e}")))
+}
+
+/// The body parsed as JSON into `T`.
+pub fn json<T: DeserializeOwned + Send + 'static>()
+-> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    limited_bytes().and_then(|bytes: Vec<u8>| async move {
+        parse_json::<T>(&bytes).map_err(warp::reject::custom)
+    })
+}

@@ -1,0 +1,93 @@
+//! The SQLite store: a pool of connections and every SQL statement of the
+//! service. Callers use functions named for what they mean; each write that
+//! must be atomic is one function and one `BEGIN IMMEDIATE` transaction.
+//!
+//! All functions block: call them from `spawn_blocking` or the worker thread.
+
+pub mod logs;
+mod migrate;
+pub mod tasks;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{AppError, AppResult};
+
+/// A pooled connection.
+pub type Conn = PooledConnection<SqliteConnectionManager>;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating parent folders and the file) and migrates the database.
+    pub fn open(path: &Path) -> AppResult<Store> {
+        Self::open_with_pool_size(path, 16)
+    }
+
+    /// Like [`Store::open`] with a chosen pool size.
+    pub fn open_with_pool_size(path: &Path, size: u32) -> AppResult<Store> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        // Migrate on a plain connection first so the pool's connections all
+        // see the final schema.
+        let mut conn = Connection::open(path)?;
+        init_connection(&conn)?;
+        migrate::migrate(&mut conn)?;
+        drop(conn);
+
+        let manager = SqliteConnectionManager::file(path).with_init(|c| init_connection(c));
+        let pool = Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Store { pool })
+    }
+
+    /// A connection from the pool.
+    pub fn conn(&self) -> AppResult<Conn> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// The pragmas every connection runs with.
+fn init_connection(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;",
+    )
+}
+
+/// Starts a `BEGIN IMMEDIATE` transaction: the write lock is taken up front,
+/// so a read-then-write never fails half-way with "database is locked".
+pub fn immediate(conn: &mut Connection) -> AppResult<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Parses stored JSON text, falling back to `{}` for anything unreadable.
+pub fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({}))
+}

@@ -1,0 +1,378 @@
+//! Task rows: insertion for seeding and tests, and the paginated lists.
+
+use rusqlite::{Row, ToSql, params_from_iter};
+use serde::Serialize;
+
+use super::{Store, json_value};
+use crate::domain::{Page, TaskStatus};
+use crate::error::AppResult;
+
+/// A task as stored, private columns included. Never serialized directly:
+/// responses use [`TaskView`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Row id.
+    pub id: i64,
+    /// Unix s.
+    pub created_at: i64,
+    /// Unix s.
+    pub updated_at: i64,
+    /// Public id.
+    pub task_id: String,
+    /// e.g. `suno`.
+    pub platform: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Channel that runs it.
+    pub channel_id: i64,
+    /// The charge.
+    pub quota: i64,
+    /// e.g. `MUSIC`.
+    pub action: String,
+    /// Status word.
+    pub status: String,
+    /// Why it failed.
+    pub fail_reason: String,
+    /// Unix s.
+    pub submit_time: i64,
+    /// Unix s.
+    pub start_time: i64,
+    /// Unix s.
+    pub finish_time: i64,
+    /// e.g. `30%`.
+    pub progress: String,
+    /// What the user asked for (JSON text).
+    pub properties: String,
+    /// The upstream's latest result (JSON text).
+    pub data: String,
+    /// Private: the upstream's id.
+    pub upstream_task_id: String,
+    /// Private: the API key used.
+    pub token_id: i64,
+    /// Private: model charged.
+    pub model_name: String,
+    /// Private: USD price snapshot.
+    pub model_price: f64,
+    /// Private: group ratio snapshot.
+    pub group_ratio: f64,
+    /// Private: 1 once refunded.
+    pub refunded: i64,
+    /// Private: next poll (unix ms).
+    pub next_poll_at_ms: i64,
+    /// Private: polls made.
+    pub poll_attempts: i64,
+    /// Private: consecutive failed polls.
+    pub poll_failures: i64,
+}
+
+/// Columns matching [`task_from_row`], prefixed with `t.`.
+pub const TASK_COLUMNS: &str = "t.id, t.created_at, t.updated_at, t.task_id, t.platform, t.user_id, \
+    t.channel_id, t.quota, t.action, t.status, t.fail_reason, t.submit_time, t.start_time, \
+    t.finish_time, t.progress, t.properties, t.data, t.upstream_task_id, t.token_id, t.model_name, \
+    t.model_price, t.group_ratio, t.refunded, t.next_poll_at_ms, t.poll_attempts, t.poll_failures";
+
+/// Reads a [`Task`] selected with [`TASK_COLUMNS`].
+pub fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+    Ok(Task {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        updated_at: r.get(2)?,
+        task_id: r.get(3)?,
+        platform: r.get(4)?,
+        user_id: r.get(5)?,
+        channel_id: r.get(6)?,
+        quota: r.get(7)?,
+        action: r.get(8)?,
+        status: r.get(9)?,
+        fail_reason: r.get(10)?,
+        submit_time: r.get(11)?,
+        start_time: r.get(12)?,
+        finish_time: r.get(13)?,
+        progress: r.get(14)?,
+        properties: r.get(15)?,
+        data: r.get(16)?,
+        upstream_task_id: r.get(17)?,
+        token_id: r.get(18)?,
+        model_name: r.get(19)?,
+        model_price: r.get(20)?,
+        group_ratio: r.get(21)?,
+        refunded: r.get(22)?,
+        next_poll_at_ms: r.get(23)?,
+        poll_attempts: r.get(24)?,
+        poll_failures: r.get(25)?,
+    })
+}
+
+/// The public shape of a task in list responses.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    /// Row id.
+    pub id: i64,
+    /// Unix s.
+    pub created_at: i64,
+    /// Unix s.
+    pub updated_at: i64,
+    /// Public id.
+    pub task_id: String,
+    /// Platform.
+    pub platform: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Admin views only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<i64>,
+    /// Admin views only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The charge.
+    pub quota: i64,
+    /// Action.
+    pub action: String,
+    /// Status word.
+    pub status: String,
+    /// Why it failed.
+    pub fail_reason: String,
+    /// Unix s.
+    pub submit_time: i64,
+    /// Unix s.
+    pub start_time: i64,
+    /// Unix s.
+    pub finish_time: i64,
+    /// Progress string.
+    pub progress: String,
+    /// JSON object.
+    pub properties: serde_json::Value,
+    /// JSON value.
+    pub data: serde_json::Value,
+}
+
+impl Task {
+    /// The view a user gets of their own task.
+    pub fn user_view(&self) -> TaskView {
+        TaskView {
+            id: self.id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            task_id: self.task_id.clone(),
+            platform: self.platform.clone(),
+            user_id: self.user_id,
+            channel_id: None,
+            username: None,
+            quota: self.quota,
+            action: self.action.clone(),
+            status: self.status.clone(),
+            fail_reason: self.fail_reason.clone(),
+            submit_time: self.submit_time,
+            start_time: self.start_time,
+            finish_time: self.finish_time,
+            progress: self.progress.clone(),
+            properties: json_value(&self.properties),
+            data: json_value(&self.data),
+        }
+    }
+
+    /// The view an administrator gets: adds channel and username.
+    pub fn admin_view(&self, username: String) -> TaskView {
+        TaskView {
+            channel_id: Some(self.channel_id),
+            username: Some(username),
+            ..self.user_view()
+        }
+    }
+
+    /// The status as an enum (unknown words read as UNKNOWN).
+    pub fn status(&self) -> TaskStatus {
+        TaskStatus::from_word(&self.status).unwrap_or(TaskStatus::Unknown)
+    }
+}
+
+/// Filters of the task lists; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Owner (always set for /api/task/self).
+    pub user_id: Option<i64>,
+    /// Channel (admin only).
+    pub channel_id: Option<i64>,
+    /// Status.
+    pub status: Option<TaskStatus>,
+    /// Exact platform.
+    pub platform: Option<String>,
+    /// Exact public id.
+    pub task_id: Option<String>,
+    /// Upper-case action.
+    pub action: Option<String>,
+    /// Inclusive lower bound on submit_time.
+    pub start_timestamp: Option<i64>,
+    /// Inclusive upper bound on submit_time.
+    pub end_timestamp: Option<i64>,
+}
+
+impl TaskFilter {
+    fn where_clause(&self) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        if let Some(v) = self.user_id {
+            conds.push("user_id = ?");
+            args.push(Box::new(v));
+        }
+        if let Some(v) = self.channel_id {
+            conds.push("channel_id = ?");
+            args.push(Box::new(v));
+        }
+        if let Some(v) = self.status {
+            conds.push("status = ?");
+            args.push(Box::new(v.as_str()));
+        }
+        if let Some(v) = &self.platform {
+            conds.push("platform = ?");
+            args.push(Box::new(v.clone()));
+        }
+        if let Some(v) = &self.task_id {
+            conds.push("task_id = ?");
+            args.push(Box::new(v.clone()));
+        }
+        if let Some(v) = &self.action {
+            conds.push("action = ?");
+            args.push(Box::new(v.clone()));
+        }
+        if let Some(v) = self.start_timestamp {
+            conds.push("submit_time >= ?");
+            args.push(Box::new(v));
+        }
+        if let Some(v) = self.end_timestamp {
+            conds.push("submit_time <= ?");
+            args.push(Box::new(v));
+        }
+        let clause = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        (clause, args)
+    }
+}
+
+/// A page of tasks with each owner's username.
+#[derive(Debug, Clone)]
+pub struct TaskPage {
+    /// Rows of this page with their owner's username.
+    pub items: Vec<(Task, String)>,
+    /// All rows matching the filter.
+    pub total: i64,
+}
+
+/// A task to insert directly (seeding, tests).
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    /// Public id (generated if empty).
+    pub task_id: String,
+    /// Platform.
+    pub platform: String,
+    /// Owner.
+    pub user_id: i64,
+    /// Channel.
+    pub channel_id: i64,
+    /// Charge.
+    pub quota: i64,
+    /// Action.
+    pub action: String,
+    /// Status.
+    pub status: TaskStatus,
+    /// Fail reason.
+    pub fail_reason: String,
+    /// Unix s.
+    pub submit_time: i64,
+    /// Unix s.
+    pub start_time: i64,
+    /// Unix s.
+    pub finish_time: i64,
+    /// Progress.
+    pub progress: String,
+    /// JSON.
+    pub properties: serde_json::Value,
+    /// JSON.
+    pub data: serde_json::Value,
+    /// Private upstream id.
+    pub upstream_task_id: String,
+}
+
+impl Store {
+    /// Inserts tasks as given, in one transaction (seeding and tests only: no
+    /// quota moves, so this is not how users create tasks).
+    pub fn insert_tasks_raw(&self, tasks: &[NewTask]) -> AppResult<Vec<i64>> {
+        let mut conn = self.conn()?;
+        let tx = super::immediate(&mut conn)?;
+        let mut ids = Vec::with_capacity(tasks.len());
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, channel_id, quota,
+                    action, status, fail_reason, submit_time, start_time, finish_time, progress,
+                    properties, data, upstream_task_id, refunded)
+                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?;
+            for t in tasks {
+                let task_id = if t.task_id.is_empty() {
+                    crate::secrets::new_task_id()
+                } else {
+                    t.task_id.clone()
+                };
+                stmt.execute(rusqlite::params![
+                    t.submit_time,
+                    task_id,
+                    t.platform,
+                    t.user_id,
+                    t.channel_id,
+                    t.quota,
+                    t.action,
+                    t.status.as_str(),
+                    t.fail_reason,
+                    t.submit_time,
+                    t.start_time,
+                    t.finish_time,
+                    t.progress,
+                    t.properties.to_string(),
+                    t.data.to_string(),
+                    t.upstream_task_id,
+                    // Seeded failures count as settled so audits do not flag them.
+                    (t.status == TaskStatus::Failure) as i64,
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// One page of tasks matching `filter`, newest first, with the total.
+    pub fn list_tasks(&self, filter: &TaskFilter, page: Page) -> AppResult<TaskPage> {
+        let conn = self.conn()?;
+        let (clause, args) = filter.where_clause();
+        let total: i64 = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM tasks {clause}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        let offset = page.offset();
+        if offset >= total {
+            return Ok(TaskPage {
+                items: Vec::new(),
+                total,
+            });
+        }
+        // Page the ids first (narrow index walk), then read only those rows.
+        let sql = format!(
+            "SELECT {TASK_COLUMNS}, COALESCE(u.username, '') FROM tasks t
+             LEFT JOIN users u ON u.id = t.user_id
+             WHERE t.id IN (SELECT id FROM tasks {clause} ORDER BY id DESC LIMIT ? OFFSET ?)
+             ORDER BY t.id DESC"
+        );
+        let mut all: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+        all.push(&page.page_size);
+        all.push(&offset);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let items = stmt
+            .query_map(params_from_iter(all), |r| {
+                Ok((task_from_row(r)?, r.get::<_, String>(26)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TaskPage { items, total })
+    }
+}

@@ -1,0 +1,229 @@
+//! Users and their access tokens.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, immediate};
+use crate::clock::unix_now;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::secrets::{hash_secret, new_access_token};
+
+/// A user as the API shows it (never the password or token hash).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    /// User id.
+    pub id: i64,
+    /// Unique login name.
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// 1 common, 10 admin, 100 root.
+    pub role: i64,
+    /// 1 enabled, 2 disabled.
+    pub status: i64,
+    /// Pricing group.
+    pub group: String,
+    /// Balance in quota units.
+    pub quota: i64,
+    /// Quota spent so far.
+    pub used_quota: i64,
+    /// Accepted submissions.
+    pub request_count: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl User {
+    /// The role as an enum.
+    pub fn role(&self) -> Role {
+        Role::from_i64(self.role)
+    }
+}
+
+/// What is needed to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    /// Unique login name.
+    pub username: String,
+    /// Optional password (stored hashed).
+    pub password: Option<String>,
+    /// Shown name; defaults to the username.
+    pub display_name: Option<String>,
+    /// Role.
+    pub role: Option<Role>,
+    /// Pricing group; defaults to `default`.
+    pub group: Option<String>,
+    /// Starting balance.
+    pub quota: i64,
+}
+
+/// Column list matching [`user_from_row`].
+pub const USER_COLUMNS: &str = "id, username, display_name, role, status, \"group\", quota, used_quota, request_count, created_at";
+
+/// Reads a [`User`] from a row selected with [`USER_COLUMNS`].
+pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        role: r.get(3)?,
+        status: r.get(4)?,
+        group: r.get(5)?,
+        quota: r.get(6)?,
+        used_quota: r.get(7)?,
+        request_count: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+fn password_hash(password: &str) -> String {
+    // Passwords are not used to log in by this service (access tokens are);
+    // they are kept salted for compatibility with consoles that set them.
+    let salt = crate::secrets::random_alphanumeric(16);
+    format!(
+        "sha256${salt}${}",
+        hash_secret(&format!("{salt}{password}"))
+    )
+}
+
+impl Store {
+    /// Creates the root user (id 1) on an empty database. Returns the access
+    /// token when one was generated (because none was given).
+    pub fn ensure_root(&self, token: Option<&str>) -> AppResult<Option<String>> {
+        let mut conn = self.conn()?;
+        let tx = immediate(&mut conn)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM users WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if exists.is_some() {
+            if let Some(t) = token {
+                // An operator who passes --root-token expects it to work.
+                tx.execute(
+                    "UPDATE users SET access_token_hash = ?1 WHERE id = 1",
+                    params![hash_secret(t)],
+                )?;
+            }
+            tx.commit()?;
+            return Ok(None);
+        }
+        let (token, generated) = match token {
+            Some(t) => (t.to_string(), false),
+            None => (new_access_token(), true),
+        };
+        tx.execute(
+            "INSERT INTO users (id, username, display_name, role, status, quota, access_token_hash, created_at)
+             VALUES (1, 'root', 'Root User', 100, 1, 0, ?1, ?2)",
+            params![hash_secret(&token), unix_now()],
+        )?;
+        tx.commit()?;
+        Ok(generated.then_some(token))
+    }
+
+    /// The user owning this access token, if any.
+    pub fn user_by_access_token(&self, token: &str) -> AppResult<Option<User>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE access_token_hash = ?1"
+        ))?;
+        Ok(stmt
+            .query_row(params![hash_secret(token)], user_from_row)
+            .optional()?)
+    }
+
+    /// One user by id.
+    pub fn get_user(&self, id: i64) -> AppResult<Option<User>> {
+        let conn = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
+        Ok(stmt.query_row(params![id], user_from_row).optional()?)
+    }
+
+    /// Creates a user with a fresh access token; duplicate username → 400.
+    /// A starting balance is written with its top-up log row.
+    pub fn create_user(&self, new: &NewUser) -> AppResult<(User, String)> {
+        let username = new.username.trim();
+        if username.is_empty() || username.chars().count() > 64 {
+            return Err(AppError::bad("username must be 1 to 64 characters"));
+        }
+        if new.quota < 0 {
+            return Err(AppError::bad("quota must not be negative"));
+        }
+        let token = new_access_token();
+        let mut conn = self.conn()?;
+        let tx = immediate(&mut conn)?;
+        let taken: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM users WHERE username = ?1",
+                params![username],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(AppError::bad(format!(
+                "username '{username}' is already taken"
+            )));
+        }
+        let now = unix_now();
+        tx.execute(
+            "INSERT INTO users (username, password_hash, display_name, role, status, \"group\", quota, access_token_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)",
+            params![
+                username,
+                new.password.as_deref().map(password_hash),
+                new.display_name.clone().unwrap_or_else(|| username.to_string()),
+                new.role.unwrap_or(Role::Common).as_i64(),
+                new.group.clone().filter(|g| !g.trim().is_empty()).unwrap_or_else(|| "default".into()),
+                new.quota,
+                hash_secret(&token),
+                now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        if new.quota > 0 {
+            super::logs::insert_log(
+                &tx,
+                &super::logs::NewLog {
+                    log_type: super::logs::LOG_TOPUP,
+                    user_id: id,
+                    username: username.to_string(),
+                    quota: new.quota,
+                    content: "initial quota at user creation".into(),
+                    ..Default::default()
+                },
+                now,
+            )?;
+        }
+        let user = tx.query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            params![id],
+            user_from_row,
+        )?;
+        tx.commit()?;
+        Ok((user, token))
+    }
+
+    /// Replaces a user's access token and returns the new one.
+    pub fn rotate_access_token(&self, user_id: i64) -> AppResult<String> {
+        let token = new_access_token();
+        let conn = self.conn()?;
+        let n = conn.execute(
+            "UPDATE users SET access_token_hash = ?1 WHERE id = ?2",
+            params![hash_secret(&token), user_id],
+        )?;
+        if n == 0 {
+            return Err(AppError::NotFound(format!("user {user_id} not found")));
+        }
+        Ok(token)
+    }
+
+    /// Sets a user's status (tests and operators).
+    pub fn set_user_status(&self, user_id: i64, status: i64) -> AppResult<()> {
+        let conn = self.conn()?;
+        conn.execute(
+            "UPDATE users SET status = ?1 WHERE id = ?2",
+            params![status, user_id],
+        )?;
+        Ok(())
+    }
+}
