@@ -6,6 +6,9 @@
 //! - [`store`]: the SQLite store; owns every SQL statement and transaction.
 //! - [`http`]: warp routes, authentication, envelopes, error mapping.
 //! - [`secrets`]: random tokens, keys, task ids and their hashes.
+//! - [`platform`]: upstream platforms behind one trait (Suno first).
+//! - [`relay`]: charging, channel choice and submission with retries.
+//! - [`worker`]: the polling loop, timeouts and refunds of failed tasks.
 //! - [`clock`]: injected time.
 //! - [`error`]: the error type and its HTTP statuses.
 //!
@@ -16,8 +19,11 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod platform;
+pub mod relay;
 pub mod secrets;
 pub mod store;
+pub mod worker;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,14 +39,40 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let platforms =
+        platform::Platforms::builtin(std::time::Duration::from_secs(config.upstream_timeout_secs));
+    let config = Arc::new(config);
+    let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
+    let worker = if config.worker {
+        match worker::Worker::spawn(
+            store.clone(),
+            platforms.clone(),
+            config.clone(),
+            clock.clone(),
+        ) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                log::error!("cannot start the worker thread: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let state = http::State {
         store,
-        config: Arc::new(config),
+        config,
         start_time: clock::unix_now(),
+        platforms,
+        clock,
     };
     warp::serve(http::routes(state))
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
+    if let Some(w) = worker {
+        let _ =
+            tokio::task::spawn_blocking(move || w.stop(std::time::Duration::from_secs(3))).await;
+    }
 }

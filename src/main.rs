@@ -33,6 +33,21 @@ struct ServeArgs {
     /// Access token of the root user (id 1); generated and printed once when absent on a new database.
     #[arg(long, env = "TASKCENTER_ROOT_TOKEN", hide_env_values = true)]
     root_token: Option<String>,
+    /// Timeout of one upstream call (submit or fetch), in seconds.
+    #[arg(long, env = "TASKCENTER_UPSTREAM_TIMEOUT_SECS", default_value_t = 60)]
+    upstream_timeout_secs: u64,
+    /// Extra submit attempts on other channels after a retryable upstream failure.
+    #[arg(long, env = "TASKCENTER_RETRY_TIMES", default_value_t = 2)]
+    retry_times: u32,
+    /// How often the worker polls upstreams, in milliseconds.
+    #[arg(long, env = "TASKCENTER_POLL_INTERVAL_MS", default_value_t = 15000, value_parser = clap::value_parser!(u64).range(10..))]
+    poll_interval_ms: u64,
+    /// Upstream task ids per fetch request.
+    #[arg(long, env = "TASKCENTER_FETCH_BATCH", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    fetch_batch: u64,
+    /// A task not final this many seconds after submission fails and is refunded.
+    #[arg(long, env = "TASKCENTER_TASK_TIMEOUT_SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    task_timeout_secs: u64,
 }
 
 fn main() -> ExitCode {
@@ -66,6 +81,12 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     }
     let config = Config {
         db: args.db.clone(),
+        upstream_timeout_secs: args.upstream_timeout_secs,
+        retry_times: args.retry_times,
+        poll_interval_ms: args.poll_interval_ms,
+        fetch_batch: args.fetch_batch as usize,
+        task_timeout_secs: args.task_timeout_secs,
+        worker: true,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -51,3 +51,12 @@ pub fn render_error(flavor: Flavor, err: &AppError) -> Response {
         Flavor::Suno => suno_error(status, err.code(), &message),
     }
 }
+
+/// The `data` of every paginated list.
+pub fn page_data<T: Serialize>(
+    items: T,
+    total: i64,
+    page: crate::domain::Page,
+) -> serde_json::Value {
+    json!({"items": items, "total": total, "page": page.p, "page_size": page.page_size})
+}

@@ -3,10 +3,14 @@
 
 pub mod auth;
 pub mod body;
+mod channels;
 pub mod envelope;
+mod options;
 pub mod recover;
+mod relay;
 mod status;
 mod tasks;
+mod tokens;
 mod users;
 
 use std::sync::Arc;
@@ -14,7 +18,9 @@ use std::sync::Arc;
 use warp::{Filter, Rejection, Reply};
 
 use crate::Config;
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
+use crate::platform::Platforms;
 use crate::store::Store;
 
 /// What every handler may use; cheap to clone.
@@ -26,6 +32,10 @@ pub struct State {
     pub config: Arc<Config>,
     /// Unix s when the server started.
     pub start_time: i64,
+    /// Upstream platforms by channel type.
+    pub platforms: Platforms,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Injects the state into a filter chain.
@@ -59,17 +69,26 @@ pub fn query() -> impl Filter<Extract = (crate::domain::QueryParams,), Error = R
 pub fn routes(
     state: State,
 ) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
+    let suno = warp::path("suno")
+        .and(relay::routes(state.clone()).recover(recover::suno))
+        .map(|r| Box::new(r) as Box<dyn Reply>);
     let api = status::routes(state.clone())
         .or(users::routes(state.clone()))
         .or(tasks::routes(state.clone()))
-        .recover(recover::management);
-    api.with(warp::log::custom(|info| {
-        log::info!(
-            "{} {} {} {:.1}ms",
-            info.method(),
-            info.path(),
-            info.status().as_u16(),
-            info.elapsed().as_secs_f64() * 1000.0
-        )
-    }))
+        .or(tokens::routes(state.clone()))
+        .or(channels::routes(state.clone()))
+        .or(options::routes(state.clone()))
+        .map(|r| Box::new(r) as Box<dyn Reply>);
+    suno.or(api)
+        .unify()
+        .recover(recover::management)
+        .with(warp::log::custom(|info| {
+            log::info!(
+                "{} {} {} {:.1}ms",
+                info.method(),
+                info.path(),
+                info.status().as_u16(),
+                info.elapsed().as_secs_f64() * 1000.0
+            )
+        }))
 }

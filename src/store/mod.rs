@@ -4,9 +4,15 @@
 //!
 //! All functions block: call them from `spawn_blocking` or the worker thread.
 
+pub mod channels;
+pub mod ledger;
 pub mod logs;
 mod migrate;
+pub mod options;
+pub mod poll;
+pub mod task_lookup;
 pub mod tasks;
+pub mod tokens;
 pub mod users;
 
 use std::path::Path;

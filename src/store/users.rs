@@ -63,17 +63,22 @@ pub const USER_COLUMNS: &str = "id, username, display_name, role, status, \"grou
 
 /// Reads a [`User`] from a row selected with [`USER_COLUMNS`].
 pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    user_from_row_at(r, 0)
+}
+
+/// Reads a [`User`] whose [`USER_COLUMNS`] start at column `o`.
+pub fn user_from_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
     Ok(User {
-        id: r.get(0)?,
-        username: r.get(1)?,
-        display_name: r.get(2)?,
-        role: r.get(3)?,
-        status: r.get(4)?,
-        group: r.get(5)?,
-        quota: r.get(6)?,
-        used_quota: r.get(7)?,
-        request_count: r.get(8)?,
-        created_at: r.get(9)?,
+        id: r.get(o)?,
+        username: r.get(o + 1)?,
+        display_name: r.get(o + 2)?,
+        role: r.get(o + 3)?,
+        status: r.get(o + 4)?,
+        group: r.get(o + 5)?,
+        quota: r.get(o + 6)?,
+        used_quota: r.get(o + 7)?,
+        request_count: r.get(o + 8)?,
+        created_at: r.get(o + 9)?,
     })
 }
 

@@ -1,0 +1,184 @@
+//! The relay: authenticate an API key, price the job, charge it, forward it
+//! to a channel with retries across channels, and settle a final failure.
+
+mod pick;
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::Config;
+use crate::clock::Clock;
+use crate::domain::TaskStatus;
+use crate::error::{AppError, AppResult};
+use crate::platform::{Platforms, Target};
+use crate::store::Store;
+use crate::store::ledger::{self, Failure, Reservation};
+use crate::store::tokens::{TOKEN_DISABLED, TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED, Token};
+use crate::store::users::User;
+
+/// Checks an `sk-...` key: it exists (401), and key and user are usable (403).
+pub fn authenticate_key(store: &Store, key: &str, now: i64) -> AppResult<(Token, User)> {
+    if key.is_empty() {
+        return Err(AppError::Unauthorized("API key is missing".into()));
+    }
+    let (token, user) = store
+        .token_by_key(key)?
+        .ok_or_else(|| AppError::Unauthorized("invalid API key".into()))?;
+    match token.status {
+        TOKEN_ENABLED => {}
+        TOKEN_DISABLED => return Err(AppError::Forbidden("API key is disabled".into())),
+        TOKEN_EXPIRED => return Err(AppError::Forbidden("API key has expired".into())),
+        TOKEN_EXHAUSTED => return Err(AppError::Forbidden("API key quota is exhausted".into())),
+        _ => return Err(AppError::Forbidden("API key is not enabled".into())),
+    }
+    if token.expired_time != -1 && token.expired_time <= now {
+        return Err(AppError::Forbidden("API key has expired".into()));
+    }
+    if user.status != crate::domain::role::USER_ENABLED {
+        return Err(AppError::Forbidden("user is disabled".into()));
+    }
+    Ok((token, user))
+}
+
+/// A client's submission as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The `sk-...` key.
+    pub key: &'a str,
+    /// Platform name, e.g. `suno`.
+    pub platform: &'a str,
+    /// Action from the path, e.g. `music`.
+    pub action: &'a str,
+    /// The JSON body.
+    pub body: &'a Value,
+}
+
+/// Submits a job on behalf of the key's owner and returns the public task
+/// id. Blocking.
+pub fn submit(
+    store: &Store,
+    platforms: &Platforms,
+    config: &Config,
+    clock: &dyn Clock,
+    sub: Submission<'_>,
+) -> AppResult<String> {
+    let Submission {
+        key,
+        platform: platform_name,
+        action,
+        body,
+    } = sub;
+    let now = clock.now();
+    let (token, user) = authenticate_key(store, key, now)?;
+    let platform = platforms
+        .get(platform_name)
+        .ok_or_else(|| AppError::bad(format!("unknown platform {platform_name}")))?;
+    let mut job = platform.prepare(action, body)?;
+    let quote = store.quote(&job.model, &user.group)?;
+
+    // A continuation must run where its original ran.
+    let candidates = match &job.continues {
+        Some(parent_id) => {
+            let parent = store.user_task(user.id, parent_id)?.ok_or_else(|| {
+                AppError::bad(format!("task_id {parent_id} is not one of your tasks"))
+            })?;
+            if parent.upstream_task_id.is_empty() {
+                return Err(AppError::bad(format!(
+                    "task {parent_id} was never accepted upstream"
+                )));
+            }
+            let channel = store
+                .get_channel(parent.channel_id)?
+                .filter(|c| c.status == crate::store::channels::CHANNEL_ENABLED)
+                .ok_or_else(|| {
+                    AppError::bad(format!(
+                        "the channel of task {parent_id} is gone or disabled"
+                    ))
+                })?;
+            platform.link_parent(&mut job, &parent.upstream_task_id);
+            vec![channel]
+        }
+        None => store.candidate_channels(platform_name, &job.model, &user.group)?,
+    };
+    if candidates.is_empty() {
+        return Err(AppError::Unavailable(format!(
+            "no available channel for model {} in group {}",
+            job.model, user.group
+        )));
+    }
+    let mut tried: HashSet<i64> = HashSet::new();
+    let first = pick::choose(&candidates, &tried)
+        .ok_or_else(|| AppError::Unavailable("no available channel".into()))?;
+
+    let task = ledger::reserve(
+        store,
+        &Reservation {
+            user_id: user.id,
+            token_id: token.id,
+            channel_id: first.id,
+            platform: platform_name.to_string(),
+            action: job.action.clone(),
+            model_name: job.model.clone(),
+            quote,
+            properties: job.properties.clone(),
+        },
+        now,
+    )?;
+
+    let mut channel = first;
+    let mut attempts = 0u32;
+    let last_error = loop {
+        attempts += 1;
+        tried.insert(channel.id);
+        let target = Target {
+            channel_id: channel.id,
+            base_url: channel.base_url.clone(),
+            key: channel.key.clone(),
+        };
+        match platform.submit(&target, &job.action, &job.body) {
+            Ok(upstream_id) => {
+                let first_poll = clock.now_ms() + config.poll_interval_ms as i64;
+                let accepted = ledger::mark_submitted(
+                    store,
+                    task.id,
+                    channel.id,
+                    &upstream_id,
+                    first_poll,
+                    clock.now(),
+                )?;
+                if !accepted {
+                    return Err(AppError::Internal(format!(
+                        "task {} was settled while its submission was in flight",
+                        task.task_id
+                    )));
+                }
+                return Ok(task.task_id);
+            }
+            Err(e) => {
+                log::warn!(
+                    "submit of {} to channel {} failed (attempt {attempts}): {}",
+                    task.task_id,
+                    channel.id,
+                    e.message()
+                );
+                if !e.retryable() || attempts > config.retry_times {
+                    break e;
+                }
+                match pick::choose(&candidates, &tried) {
+                    Some(next) => channel = next,
+                    None => break e,
+                }
+            }
+        }
+    };
+    let failure = Failure {
+        reason: last_error.message(),
+        ..Default::default()
+    };
+    ledger::settle_failure(store, task.id, TaskStatus::NotStart, &failure, clock.now())?;
+    Err(AppError::Upstream {
+        status: last_error.client_status(),
+        message: last_error.message(),
+    })
+}

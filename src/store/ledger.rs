@@ -1,0 +1,319 @@
+//! Where quota moves: the charge at submission, acceptance, and the refund.
+//! Each function is one `BEGIN IMMEDIATE` transaction that changes the
+//! balances, the task and the log row explaining them together.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::logs::{LOG_CONSUME, LOG_REFUND, NewLog, insert_log};
+use super::options::PriceQuote;
+use super::tasks::{TASK_COLUMNS, Task, task_from_row};
+use super::{Store, immediate};
+use crate::domain::TaskStatus;
+use crate::error::{AppError, AppResult};
+use crate::secrets::new_task_id;
+
+/// What is charged for and recorded when a job is accepted for relay.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// Payer.
+    pub user_id: i64,
+    /// API key used.
+    pub token_id: i64,
+    /// First channel chosen.
+    pub channel_id: i64,
+    /// e.g. `suno`.
+    pub platform: String,
+    /// e.g. `MUSIC`.
+    pub action: String,
+    /// e.g. `suno_music`.
+    pub model_name: String,
+    /// Price snapshot.
+    pub quote: PriceQuote,
+    /// What the user asked for.
+    pub properties: serde_json::Value,
+}
+
+/// Takes the charge from user and key, inserts the task (NOT_START) and the
+/// consume log row, all or nothing. Insufficient quota → 403, nothing charged.
+pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
+    let mut conn = store.conn()?;
+    let tx = immediate(&mut conn)?;
+    let charge = r.quote.charge;
+    let (username, token_name, unlimited, status): (String, String, bool, i64) = tx
+        .query_row(
+            "SELECT u.username, t.name, t.unlimited_quota, t.status FROM tokens t
+             JOIN users u ON u.id = t.user_id WHERE t.id = ?1 AND u.id = ?2",
+            params![r.token_id, r.user_id],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get::<_, i64>(2)? != 0,
+                    row.get(3)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| AppError::Unauthorized("API key no longer exists".into()))?;
+    if status != super::tokens::TOKEN_ENABLED {
+        return Err(AppError::Forbidden("API key is not enabled".into()));
+    }
+    let user_ok = tx.execute(
+        "UPDATE users SET quota = quota - ?1, used_quota = used_quota + ?1
+         WHERE id = ?2 AND status = 1 AND quota >= ?1",
+        params![charge, r.user_id],
+    )?;
+    if user_ok == 0 {
+        return Err(AppError::Forbidden(format!(
+            "insufficient user quota: this call costs {charge}"
+        )));
+    }
+    if !unlimited {
+        let key_ok = tx.execute(
+            "UPDATE tokens SET remain_quota = remain_quota - ?1, used_quota = used_quota + ?1, accessed_time = ?3
+             WHERE id = ?2 AND remain_quota >= ?1",
+            params![charge, r.token_id, now],
+        )?;
+        if key_ok == 0 {
+            return Err(AppError::Forbidden(format!(
+                "insufficient API key quota: this call costs {charge}"
+            )));
+        }
+    } else {
+        tx.execute(
+            "UPDATE tokens SET used_quota = used_quota + ?1, accessed_time = ?3 WHERE id = ?2",
+            params![charge, r.token_id, now],
+        )?;
+    }
+    let task_id = new_task_id();
+    tx.execute(
+        "INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, channel_id, quota, action,
+            status, progress, submit_time, properties, data, token_id, model_name, model_price, group_ratio,
+            next_poll_at_ms)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'NOT_START', '0%', ?1, ?8, '{}', ?9, ?10, ?11, ?12, 0)",
+        params![
+            now,
+            task_id,
+            r.platform,
+            r.user_id,
+            r.channel_id,
+            charge,
+            r.action,
+            r.properties.to_string(),
+            r.token_id,
+            r.model_name,
+            r.quote.model_price,
+            r.quote.group_ratio
+        ],
+    )?;
+    let row_id = tx.last_insert_rowid();
+    insert_log(
+        &tx,
+        &NewLog {
+            log_type: LOG_CONSUME,
+            user_id: r.user_id,
+            username,
+            token_id: r.token_id,
+            token_name,
+            channel_id: r.channel_id,
+            model_name: r.model_name.clone(),
+            quota: charge,
+            content: format!(
+                "charge for {} {}: price {} USD x group ratio {}",
+                r.platform, r.action, r.quote.model_price, r.quote.group_ratio
+            ),
+            task_id: task_id.clone(),
+            other: None,
+        },
+        now,
+    )?;
+    let task = read_task(&tx, row_id)?;
+    tx.commit()?;
+    Ok(task)
+}
+
+/// Records the upstream's acceptance: upstream id, channel, SUBMITTED, the
+/// user's request count and the channel's used quota. Returns false when the
+/// task was settled meanwhile (e.g. failed as an orphan).
+pub fn mark_submitted(
+    store: &Store,
+    task_row_id: i64,
+    channel_id: i64,
+    upstream_id: &str,
+    first_poll_at_ms: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let mut conn = store.conn()?;
+    let tx = immediate(&mut conn)?;
+    let n = tx.execute(
+        "UPDATE tasks SET upstream_task_id = ?2, channel_id = ?3, status = 'SUBMITTED', progress = '10%',
+             updated_at = ?4, next_poll_at_ms = ?5
+         WHERE id = ?1 AND status = 'NOT_START' AND upstream_task_id = ''",
+        params![task_row_id, upstream_id, channel_id, now, first_poll_at_ms],
+    )?;
+    if n == 1 {
+        let (user_id, quota): (i64, i64) = tx.query_row(
+            "SELECT user_id, quota FROM tasks WHERE id = ?1",
+            params![task_row_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.execute(
+            "UPDATE users SET request_count = request_count + 1 WHERE id = ?1",
+            params![user_id],
+        )?;
+        tx.execute(
+            "UPDATE channels SET used_quota = used_quota + ?2 WHERE id = ?1",
+            params![channel_id, quota],
+        )?;
+    }
+    tx.commit()?;
+    Ok(n == 1)
+}
+
+/// How a task ends in failure.
+#[derive(Debug, Clone, Default)]
+pub struct Failure {
+    /// Shown to the user.
+    pub reason: String,
+    /// Unix s; 0 = now.
+    pub finish_time: i64,
+    /// Replaces `data` when set.
+    pub data: Option<serde_json::Value>,
+    /// Upstream times copied when non-zero.
+    pub submit_time: i64,
+    /// Upstream start time copied when non-zero.
+    pub start_time: i64,
+}
+
+/// Moves a task from `expected` to FAILURE and refunds its charge, exactly
+/// once: the conditional update decides, so a concurrent pass, the timeout
+/// sweep or a replay after a crash finds nothing to do. Returns whether this
+/// call settled it.
+pub fn settle_failure(
+    store: &Store,
+    task_row_id: i64,
+    expected: TaskStatus,
+    failure: &Failure,
+    now: i64,
+) -> AppResult<bool> {
+    let mut conn = store.conn()?;
+    let tx = immediate(&mut conn)?;
+    let done = settle_failure_in(&tx, task_row_id, expected, failure, now)?;
+    tx.commit()?;
+    Ok(done)
+}
+
+/// [`settle_failure`] inside the caller's transaction.
+pub fn settle_failure_in(
+    tx: &Transaction<'_>,
+    task_row_id: i64,
+    expected: TaskStatus,
+    failure: &Failure,
+    now: i64,
+) -> AppResult<bool> {
+    let finish = if failure.finish_time > 0 {
+        failure.finish_time
+    } else {
+        now
+    };
+    let data = failure.data.as_ref().map(|d| d.to_string());
+    let n = tx.execute(
+        "UPDATE tasks SET status = 'FAILURE', progress = '100%', fail_reason = ?3, finish_time = ?4,
+             data = COALESCE(?5, data), refunded = 1, updated_at = ?6,
+             submit_time = CASE WHEN ?7 > 0 THEN ?7 ELSE submit_time END,
+             start_time = CASE WHEN ?8 > 0 THEN ?8 ELSE start_time END
+         WHERE id = ?1 AND status = ?2 AND refunded = 0",
+        params![
+            task_row_id,
+            expected.as_str(),
+            failure.reason,
+            finish,
+            data,
+            now,
+            failure.submit_time,
+            failure.start_time
+        ],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let task = read_task(tx, task_row_id)?;
+    refund_in(tx, &task, &failure.reason, now)?;
+    Ok(true)
+}
+
+/// Gives a failed task's charge back to user and key and writes the refund
+/// log row. Only called after the conditional update that set `refunded`.
+fn refund_in(tx: &Transaction<'_>, task: &Task, reason: &str, now: i64) -> AppResult<()> {
+    let q = task.quota;
+    if q <= 0 {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE users SET quota = quota + ?2, used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
+        params![task.user_id, q],
+    )?;
+    let username: String = tx
+        .query_row(
+            "SELECT username FROM users WHERE id = ?1",
+            params![task.user_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    // The key may have been deleted meanwhile: then the user alone gets it back.
+    let token_name: Option<String> = tx
+        .query_row(
+            "SELECT name FROM tokens WHERE id = ?1",
+            params![task.token_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if token_name.is_some() {
+        tx.execute(
+            "UPDATE tokens SET
+                remain_quota = CASE WHEN unlimited_quota = 1 THEN remain_quota ELSE remain_quota + ?2 END,
+                used_quota = MAX(used_quota - ?2, 0)
+             WHERE id = ?1",
+            params![task.token_id, q],
+        )?;
+    }
+    if !task.upstream_task_id.is_empty() {
+        // mark_submitted raised the channel's used quota; give it back.
+        tx.execute(
+            "UPDATE channels SET used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
+            params![task.channel_id, q],
+        )?;
+    }
+    insert_log(
+        tx,
+        &NewLog {
+            log_type: LOG_REFUND,
+            user_id: task.user_id,
+            username,
+            token_id: if token_name.is_some() {
+                task.token_id
+            } else {
+                0
+            },
+            token_name: token_name.unwrap_or_default(),
+            channel_id: task.channel_id,
+            model_name: task.model_name.clone(),
+            quota: q,
+            content: format!("refund for failed task {}: {reason}", task.task_id),
+            task_id: task.task_id.clone(),
+            other: Some(serde_json::json!({"reason": reason})),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// One task by row id inside a transaction.
+pub fn read_task(tx: &rusqlite::Connection, row_id: i64) -> AppResult<Task> {
+    Ok(tx.query_row(
+        &format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"),
+        params![row_id],
+        task_from_row,
+    )?)
+}

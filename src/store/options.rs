@@ -1,0 +1,121 @@
+//! Run-time options: model prices and group ratios (new-api's names).
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use crate::error::{AppError, AppResult};
+
+/// Option key of the per-call USD price per model.
+pub const MODEL_PRICE: &str = "ModelPrice";
+/// Option key of the price multiplier per user group.
+pub const GROUP_RATIO: &str = "GroupRatio";
+/// Quota units per US dollar.
+pub const QUOTA_PER_USD: f64 = 500_000.0;
+
+/// The default value of an option, as JSON text.
+pub fn default_option(key: &str) -> Option<&'static str> {
+    match key {
+        MODEL_PRICE => Some(r#"{"suno_music":0.1,"suno_lyrics":0.01}"#),
+        GROUP_RATIO => Some(r#"{"default":1}"#),
+        _ => None,
+    }
+}
+
+/// Parses an option value: a JSON object of non-negative finite numbers.
+pub fn parse_number_map(key: &str, value: &str) -> AppResult<HashMap<String, f64>> {
+    let map: HashMap<String, serde_json::Value> = serde_json::from_str(value)
+        .map_err(|e| AppError::bad(format!("{key} must be a JSON object of numbers: {e}")))?;
+    let mut out = HashMap::with_capacity(map.len());
+    for (name, v) in map {
+        let n = v
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| AppError::bad(format!("{key}: value of '{name}' is not a number")))?;
+        if n < 0.0 {
+            return Err(AppError::bad(format!(
+                "{key}: value of '{name}' must not be negative"
+            )));
+        }
+        out.insert(name, n);
+    }
+    Ok(out)
+}
+
+/// A price and the ratio applied to it, snapshotted on a task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceQuote {
+    /// USD per call.
+    pub model_price: f64,
+    /// Group multiplier.
+    pub group_ratio: f64,
+    /// round(price × ratio × 500000).
+    pub charge: i64,
+}
+
+impl Store {
+    /// An option's current value (its default when never set).
+    pub fn get_option(&self, key: &str) -> AppResult<Option<String>> {
+        let conn = self.conn()?;
+        let stored: Option<String> = conn
+            .prepare_cached("SELECT value FROM options WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))
+            .optional()?;
+        Ok(stored.or_else(|| default_option(key).map(str::to_string)))
+    }
+
+    /// All known options with their current values.
+    pub fn list_options(&self) -> AppResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for key in [MODEL_PRICE, GROUP_RATIO] {
+            if let Some(v) = self.get_option(key)? {
+                out.push((key.to_string(), v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Validates and stores an option.
+    pub fn set_option(&self, key: &str, value: &str) -> AppResult<()> {
+        if default_option(key).is_none() {
+            return Err(AppError::bad(format!(
+                "unknown option '{key}': valid keys are {MODEL_PRICE}, {GROUP_RATIO}"
+            )));
+        }
+        parse_number_map(key, value)?;
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO options (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The charge for one call of `model` by a user of `group`; a model
+    /// without a price → 400 naming it.
+    pub fn quote(&self, model: &str, group: &str) -> AppResult<PriceQuote> {
+        let prices = parse_number_map(
+            MODEL_PRICE,
+            &self.get_option(MODEL_PRICE)?.unwrap_or_default(),
+        )?;
+        let ratios = parse_number_map(
+            GROUP_RATIO,
+            &self.get_option(GROUP_RATIO)?.unwrap_or_default(),
+        )?;
+        let model_price = *prices
+            .get(model)
+            .ok_or_else(|| AppError::bad(format!("model {model} has no price configured")))?;
+        let group_ratio = ratios.get(group).copied().unwrap_or(1.0);
+        let charge = (model_price * group_ratio * QUOTA_PER_USD).round();
+        if !(0.0..=i64::MAX as f64 / 4.0).contains(&charge) {
+            return Err(AppError::bad(format!("price of {model} is out of range")));
+        }
+        Ok(PriceQuote {
+            model_price,
+            group_ratio,
+            charge: charge as i64,
+        })
+    }
+}

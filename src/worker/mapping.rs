@@ -1,0 +1,131 @@
+//! Turning an upstream's report into a task change (pure, unit-tested).
+
+use crate::domain::TaskStatus;
+use crate::platform::UpstreamTask;
+use crate::store::poll::{DueTask, TaskChange};
+
+/// Order of the non-final statuses, so a late or confused answer never moves
+/// a task backwards (UNKNOWN has no rank: it neither blocks nor is blocked).
+fn rank(s: TaskStatus) -> Option<u8> {
+    match s {
+        TaskStatus::NotStart => Some(0),
+        TaskStatus::Submitted => Some(1),
+        TaskStatus::Queued => Some(2),
+        TaskStatus::InProgress => Some(3),
+        _ => None,
+    }
+}
+
+/// The change an upstream answer asks for; `now` in unix s.
+pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: i64) -> TaskChange {
+    let mut status = up.status;
+    if let (Some(old), Some(new)) = (rank(task.status), rank(up.status))
+        && new < old
+    {
+        status = task.status;
+    }
+    let progress = match status {
+        TaskStatus::Success | TaskStatus::Failure => "100%".to_string(),
+        TaskStatus::Unknown => up.progress.clone().unwrap_or_else(|| task.progress.clone()),
+        s => up
+            .progress
+            .clone()
+            .unwrap_or_else(|| s.default_progress().to_string()),
+    };
+    let mut start_time = up.start_time;
+    if start_time == 0 && task.start_time == 0 && status == TaskStatus::InProgress {
+        start_time = now;
+    }
+    let finish_time = match status {
+        TaskStatus::Success | TaskStatus::Failure if up.finish_time > 0 => up.finish_time,
+        TaskStatus::Success | TaskStatus::Failure => now,
+        _ => 0,
+    };
+    let fail_reason = if status == TaskStatus::Failure {
+        if up.fail_reason.trim().is_empty() {
+            "upstream reported failure".to_string()
+        } else {
+            up.fail_reason.clone()
+        }
+    } else {
+        String::new()
+    };
+    TaskChange {
+        id: task.id,
+        expected: task.status,
+        status,
+        progress,
+        fail_reason,
+        submit_time: up.submit_time,
+        start_time,
+        finish_time,
+        data: (!up.data.is_null()).then(|| up.data.clone()),
+        next_poll_at_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn due(status: TaskStatus) -> DueTask {
+        DueTask {
+            id: 1,
+            status,
+            channel_id: 1,
+            upstream_task_id: "u".into(),
+            poll_failures: 0,
+            progress: "10%".into(),
+            start_time: 0,
+        }
+    }
+
+    fn up(status: TaskStatus) -> UpstreamTask {
+        UpstreamTask {
+            upstream_id: "u".into(),
+            status,
+            progress: None,
+            fail_reason: String::new(),
+            submit_time: 0,
+            start_time: 0,
+            finish_time: 0,
+            data: json!([]),
+        }
+    }
+
+    #[test]
+    fn maps_progress_times_and_reasons() {
+        let c = change_for(
+            &due(TaskStatus::Submitted),
+            &up(TaskStatus::InProgress),
+            100,
+            0,
+        );
+        assert_eq!((c.progress.as_str(), c.start_time), ("30%", 100));
+        let c = change_for(
+            &due(TaskStatus::Submitted),
+            &up(TaskStatus::Failure),
+            100,
+            0,
+        );
+        assert_eq!(c.fail_reason, "upstream reported failure");
+        assert_eq!((c.progress.as_str(), c.finish_time), ("100%", 100));
+        let mut s = up(TaskStatus::Success);
+        s.fail_reason = "noise".into();
+        let c = change_for(&due(TaskStatus::Queued), &s, 100, 0);
+        assert_eq!(c.status, TaskStatus::Success);
+        assert_eq!(c.fail_reason, "");
+    }
+
+    #[test]
+    fn never_moves_backwards() {
+        let c = change_for(
+            &due(TaskStatus::InProgress),
+            &up(TaskStatus::Queued),
+            100,
+            0,
+        );
+        assert_eq!(c.status, TaskStatus::InProgress);
+    }
+}

@@ -1,0 +1,282 @@
+//! One pass of the worker: sweep, then poll every due task once, grouped by
+//! channel, channels in parallel, each channel's batches in order.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{backoff, mapping, sweep};
+use crate::Config;
+use crate::clock::Clock;
+use crate::platform::{Platforms, Target};
+use crate::store::Store;
+use crate::store::channels::Channel;
+use crate::store::poll::DueTask;
+
+/// Due tasks read per round; a pass keeps reading rounds until every task
+/// due at its start was polled once.
+const ROUND: usize = 20_000;
+/// Channels polled at the same time.
+const MAX_PARALLEL_CHANNELS: usize = 8;
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Tasks sent to an upstream in a fetch.
+    pub polled: usize,
+    /// Tasks whose row changed.
+    pub updated: usize,
+    /// Moved to SUCCESS.
+    pub succeeded: usize,
+    /// Moved to FAILURE by the upstream's word, refunded.
+    pub failed: usize,
+    /// Failed by the timeout sweep, refunded.
+    pub timed_out: usize,
+    /// Orphaned reservations failed, refunded.
+    pub orphaned: usize,
+    /// Failed because their channel was deleted, refunded.
+    pub channel_gone: usize,
+    /// Asked for but absent from the answer.
+    pub missing: usize,
+    /// Whole fetch requests that failed.
+    pub request_failures: usize,
+    /// Tasks pushed back with backoff.
+    pub deferred: usize,
+    /// Updates skipped because another writer got there first.
+    pub raced: usize,
+    /// Store errors met (the pass goes on with other channels).
+    pub errors: usize,
+}
+
+impl PassReport {
+    /// Nothing happened.
+    pub fn is_idle(&self) -> bool {
+        *self == PassReport::default()
+    }
+
+    fn add(&mut self, o: &PassReport) {
+        self.polled += o.polled;
+        self.updated += o.updated;
+        self.succeeded += o.succeeded;
+        self.failed += o.failed;
+        self.timed_out += o.timed_out;
+        self.orphaned += o.orphaned;
+        self.channel_gone += o.channel_gone;
+        self.missing += o.missing;
+        self.request_failures += o.request_failures;
+        self.deferred += o.deferred;
+        self.raced += o.raced;
+        self.errors += o.errors;
+    }
+
+    /// Tasks refunded in this pass, whatever the reason.
+    pub fn refunded(&self) -> usize {
+        self.failed + self.timed_out + self.orphaned + self.channel_gone
+    }
+}
+
+impl fmt::Display for PassReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "polled {} updated {} succeeded {} failed {} timed_out {} orphaned {} channel_gone {} missing {} request_failures {} deferred {} raced {} errors {}",
+            self.polled,
+            self.updated,
+            self.succeeded,
+            self.failed,
+            self.timed_out,
+            self.orphaned,
+            self.channel_gone,
+            self.missing,
+            self.request_failures,
+            self.deferred,
+            self.raced,
+            self.errors
+        )
+    }
+}
+
+/// One pass at the clock's current time. Tests call this directly.
+pub fn run_once(
+    store: &Store,
+    platforms: &Platforms,
+    config: &Config,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+) -> PassReport {
+    let mut report = PassReport::default();
+    let start_ms = clock.now_ms();
+    if let Err(e) = sweep::run(store, config, clock.now(), &mut report) {
+        log::error!("worker sweep failed: {e:?}");
+        report.errors += 1;
+    }
+    let channels: HashMap<i64, Channel> = match store.all_channels() {
+        Ok(list) => list.into_iter().map(|c| (c.id, c)).collect(),
+        Err(e) => {
+            log::error!("worker cannot read channels: {e:?}");
+            report.errors += 1;
+            return report;
+        }
+    };
+    let mut seen: HashSet<i64> = HashSet::new();
+    while !stop.load(Ordering::SeqCst) {
+        let due = match store.due_tasks(start_ms, ROUND) {
+            Ok(d) => d,
+            Err(e) => {
+                log::error!("worker cannot read due tasks: {e:?}");
+                report.errors += 1;
+                break;
+            }
+        };
+        let full_round = due.len() == ROUND;
+        let fresh: Vec<DueTask> = due.into_iter().filter(|t| seen.insert(t.id)).collect();
+        if fresh.is_empty() {
+            break;
+        }
+        let mut groups: HashMap<i64, Vec<DueTask>> = HashMap::new();
+        for t in fresh {
+            groups.entry(t.channel_id).or_default().push(t);
+        }
+        // Tasks of deleted channels are left to the next sweep.
+        let work: Vec<(Channel, Vec<DueTask>)> = groups
+            .into_iter()
+            .filter_map(|(id, tasks)| channels.get(&id).map(|c| (c.clone(), tasks)))
+            .collect();
+        report.add(&poll_channels(store, platforms, config, clock, stop, work));
+        if !full_round {
+            break;
+        }
+    }
+    report
+}
+
+/// Polls each channel's tasks, up to [`MAX_PARALLEL_CHANNELS`] at once.
+fn poll_channels(
+    store: &Store,
+    platforms: &Platforms,
+    config: &Config,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    work: Vec<(Channel, Vec<DueTask>)>,
+) -> PassReport {
+    let queue = Mutex::new(work);
+    let total = Mutex::new(PassReport::default());
+    let threads = MAX_PARALLEL_CHANNELS.min(queue.lock().map(|q| q.len()).unwrap_or(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop());
+                    let Some((channel, tasks)) = next else { break };
+                    let r = poll_channel(store, platforms, config, clock, stop, &channel, &tasks);
+                    if let Ok(mut t) = total.lock() {
+                        t.add(&r);
+                    }
+                }
+            });
+        }
+    });
+    total.into_inner().unwrap_or_default()
+}
+
+/// Polls one channel's due tasks in batches; a failed request pushes the
+/// channel's remaining tasks back with backoff and ends its turn.
+fn poll_channel(
+    store: &Store,
+    platforms: &Platforms,
+    config: &Config,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    channel: &Channel,
+    tasks: &[DueTask],
+) -> PassReport {
+    let mut report = PassReport::default();
+    let interval = config.poll_interval_ms as i64;
+    let defer_all = |rest: &[DueTask], report: &mut PassReport| {
+        let now_ms = clock.now_ms();
+        let deferrals: Vec<(i64, i64)> = rest
+            .iter()
+            .map(|t| {
+                (
+                    t.id,
+                    now_ms + backoff::delay_ms(interval, t.poll_failures + 1),
+                )
+            })
+            .collect();
+        match store.defer_tasks(&deferrals) {
+            Ok(()) => report.deferred += deferrals.len(),
+            Err(e) => {
+                log::error!("worker cannot defer tasks: {e:?}");
+                report.errors += 1;
+            }
+        }
+    };
+    let Some(platform) = platforms.get(&channel.channel_type) else {
+        log::warn!(
+            "channel {} has unknown type '{}'; its tasks wait",
+            channel.id,
+            channel.channel_type
+        );
+        defer_all(tasks, &mut report);
+        return report;
+    };
+    let target = Target {
+        channel_id: channel.id,
+        base_url: channel.base_url.clone(),
+        key: channel.key.clone(),
+    };
+    let batch_size = config.fetch_batch.max(1);
+    for (i, batch) in tasks.chunks(batch_size).enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
+        report.polled += ids.len();
+        let answers = match platform.fetch(&target, &ids) {
+            Ok(a) => a,
+            Err(e) => {
+                log::warn!(
+                    "polling channel {} failed, {} tasks pushed back: {}",
+                    channel.id,
+                    tasks.len() - i * batch_size,
+                    e.message()
+                );
+                report.request_failures += 1;
+                defer_all(&tasks[i * batch_size..], &mut report);
+                break;
+            }
+        };
+        let by_id: HashMap<&str, _> = answers
+            .iter()
+            .map(|a| (a.upstream_id.as_str(), a))
+            .collect();
+        let now = clock.now();
+        let now_ms = clock.now_ms();
+        let mut changes = Vec::with_capacity(batch.len());
+        let mut missing = Vec::new();
+        for t in batch {
+            match by_id.get(t.upstream_task_id.as_str()) {
+                Some(up) => changes.push(mapping::change_for(t, up, now, now_ms + interval)),
+                None => missing.push(t.clone()),
+            }
+        }
+        match store.apply_changes(&changes, now) {
+            Ok(a) => {
+                report.updated += a.updated;
+                report.succeeded += a.succeeded;
+                report.failed += a.failed;
+                report.raced += a.raced;
+            }
+            Err(e) => {
+                log::error!("worker cannot apply updates: {e:?}");
+                report.errors += 1;
+            }
+        }
+        if !missing.is_empty() {
+            report.missing += missing.len();
+            defer_all(&missing, &mut report);
+        }
+    }
+    report
+}

@@ -1,0 +1,71 @@
+//! The sweeps of a pass: tasks past the timeout, reservations orphaned by a
+//! crash, and tasks whose channel was deleted. Each ends in FAILURE with a
+//! refund through the same once-only settlement as an upstream failure.
+
+use super::PassReport;
+use crate::Config;
+use crate::domain::TaskStatus;
+use crate::error::AppResult;
+use crate::store::Store;
+use crate::store::ledger::{Failure, settle_failure};
+
+const SWEEP_BATCH: usize = 1000;
+
+/// How long a submission may legitimately stay NOT_START without an
+/// upstream id: every attempt timing out, plus a minute.
+pub fn orphan_grace_secs(config: &Config) -> i64 {
+    (config.retry_times as i64 + 1) * config.upstream_timeout_secs as i64 + 60
+}
+
+/// Runs the three sweeps at `now` (unix s).
+pub fn run(store: &Store, config: &Config, now: i64, report: &mut PassReport) -> AppResult<()> {
+    let orphan_cutoff = now - orphan_grace_secs(config);
+    report.orphaned += settle_all(
+        store,
+        |limit| store.orphaned_tasks(orphan_cutoff, limit),
+        |_| "submission never completed (orphaned reservation)".to_string(),
+        now,
+    )?;
+    let timeout = config.task_timeout_secs as i64;
+    report.timed_out += settle_all(
+        store,
+        |limit| store.timed_out_tasks(now - timeout, limit),
+        |_| format!("task timed out after {timeout} s"),
+        now,
+    )?;
+    report.channel_gone += settle_all(
+        store,
+        |limit| store.tasks_on_deleted_channels(limit),
+        |_| "the task's channel was deleted".to_string(),
+        now,
+    )?;
+    Ok(())
+}
+
+fn settle_all(
+    store: &Store,
+    find: impl Fn(usize) -> AppResult<Vec<(i64, TaskStatus)>>,
+    reason: impl Fn(i64) -> String,
+    now: i64,
+) -> AppResult<usize> {
+    let mut settled = 0;
+    loop {
+        let batch = find(SWEEP_BATCH)?;
+        let mut progressed = false;
+        for (id, status) in &batch {
+            let failure = Failure {
+                reason: reason(*id),
+                ..Default::default()
+            };
+            if settle_failure(store, *id, *status, &failure, now)? {
+                settled += 1;
+                progressed = true;
+            }
+        }
+        // Stop when the batch was short, or when nothing could be settled
+        // (another pass got there first): never spin.
+        if batch.len() < SWEEP_BATCH || !progressed {
+            return Ok(settled);
+        }
+    }
+}
