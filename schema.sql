@@ -120,3 +120,8 @@ CREATE TABLE options (
     key              TEXT PRIMARY KEY,
     value            TEXT NOT NULL
 );
+
+-- The root user always has id 1, even when the first command run on a new
+-- database is a CLI one; `serve` gives it an access token.
+INSERT INTO users (id, username, display_name, role, status, created_at)
+VALUES (1, 'root', 'Root User', 100, 1, CAST(strftime('%s', 'now') AS INTEGER));

@@ -9,11 +9,15 @@
 //! - [`platform`]: upstream platforms behind one trait (Suno first).
 //! - [`relay`]: charging, channel choice and submission with retries.
 //! - [`worker`]: the polling loop, timeouts and refunds of failed tasks.
+//! - [`cli`]: operator commands on the database file (user, token, channel, backup).
+//! - [`audit`]: settings of the ledger audit (the checks live in the store).
 //! - [`clock`]: injected time.
 //! - [`error`]: the error type and its HTTP statuses.
 //!
 //! [`run`] serves a bound listener until a shutdown future resolves.
 
+pub mod audit;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -1,5 +1,6 @@
 //! Domain types that parse and reject bad input at the edge.
 
+pub mod channel_input;
 pub mod page;
 pub mod query;
 pub mod role;

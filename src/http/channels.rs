@@ -6,6 +6,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::envelope::{ok, page_data};
 use super::{State, auth, blocking, body, query, with_state};
+use crate::domain::channel_input::{parse_base_url, parse_channel_type};
 use crate::domain::{Page, QueryParams, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::channels::ChannelFields;
@@ -35,44 +36,12 @@ struct ChannelBody {
     status: Option<i64>,
 }
 
-fn parse_type(state: &State, v: &Value) -> AppResult<String> {
-    let name = match v {
-        Value::String(s) => s.trim().to_ascii_lowercase(),
-        Value::Number(n) if n.as_i64() == Some(36) => "suno".to_string(),
-        other => return Err(AppError::bad(format!("unknown channel type {other}"))),
-    };
-    if !state.platforms.knows(&name) {
-        return Err(AppError::bad(format!("unknown channel type '{name}'")));
-    }
-    Ok(name)
-}
-
-fn parse_base_url(s: &str) -> AppResult<String> {
-    let s = s.trim().trim_end_matches('/');
-    let rest = s
-        .strip_prefix("http://")
-        .or_else(|| s.strip_prefix("https://"))
-        .ok_or_else(|| {
-            AppError::bad(format!(
-                "invalid base_url '{s}': must start with http:// or https://"
-            ))
-        })?;
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty()
-        || host.contains(char::is_whitespace)
-        || s.parse::<warp::http::Uri>().is_err()
-    {
-        return Err(AppError::bad(format!("invalid base_url '{s}'")));
-    }
-    Ok(s.to_string())
-}
-
 fn fields(state: &State, b: ChannelBody) -> AppResult<ChannelFields> {
     Ok(ChannelFields {
         channel_type: b
             .channel_type
             .as_ref()
-            .map(|t| parse_type(state, t))
+            .map(|t| parse_channel_type(&state.platforms, t))
             .transpose()?,
         name: b.name,
         base_url: b.base_url.as_deref().map(parse_base_url).transpose()?,

@@ -1,9 +1,11 @@
 //! The warp HTTP layer: one filter function per route, a state injector,
 //! and a single `recover` per envelope flavour.
 
+mod audit;
 pub mod auth;
 pub mod body;
 mod channels;
+mod logs;
 pub mod envelope;
 mod options;
 pub mod recover;
@@ -11,6 +13,7 @@ mod relay;
 mod status;
 mod tasks;
 mod tokens;
+mod user_admin;
 mod users;
 
 use std::sync::Arc;
@@ -78,6 +81,9 @@ pub fn routes(
         .or(tokens::routes(state.clone()))
         .or(channels::routes(state.clone()))
         .or(options::routes(state.clone()))
+        .or(user_admin::routes(state.clone()))
+        .or(logs::routes(state.clone()))
+        .or(audit::routes(state.clone()))
         .map(|r| Box::new(r) as Box<dyn Reply>);
     suno.or(api)
         .unify()

@@ -4,8 +4,11 @@
 //!
 //! All functions block: call them from `spawn_blocking` or the worker thread.
 
+pub mod audit;
+pub mod backup;
 pub mod channels;
 pub mod ledger;
+pub mod log_list;
 pub mod logs;
 mod migrate;
 pub mod options;
@@ -13,6 +16,7 @@ pub mod poll;
 pub mod task_lookup;
 pub mod tasks;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 
 use std::path::Path;

@@ -82,7 +82,8 @@ pub fn user_from_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
     })
 }
 
-fn password_hash(password: &str) -> String {
+/// A salted hash of a password.
+pub fn password_hash(password: &str) -> String {
     // Passwords are not used to log in by this service (access tokens are);
     // they are kept salted for compatibility with consoles that set them.
     let salt = crate::secrets::random_alphanumeric(16);
@@ -93,36 +94,46 @@ fn password_hash(password: &str) -> String {
 }
 
 impl Store {
-    /// Creates the root user (id 1) on an empty database. Returns the access
-    /// token when one was generated (because none was given).
+    /// Gives the root user (id 1, created with the schema) its access
+    /// token: `token` when given (replacing any earlier one), else a random
+    /// one when it has none yet. Returns the token when one was generated.
     pub fn ensure_root(&self, token: Option<&str>) -> AppResult<Option<String>> {
         let mut conn = self.conn()?;
         let tx = immediate(&mut conn)?;
-        let exists: Option<i64> = tx
-            .query_row("SELECT id FROM users WHERE id = 1", [], |r| r.get(0))
+        let has_token: Option<bool> = tx
+            .query_row(
+                "SELECT access_token_hash IS NOT NULL FROM users WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
-        if exists.is_some() {
-            if let Some(t) = token {
-                // An operator who passes --root-token expects it to work.
+        if has_token.is_none() {
+            tx.execute(
+                "INSERT INTO users (id, username, display_name, role, status, created_at)
+                 VALUES (1, 'root', 'Root User', 100, 1, ?1)",
+                params![unix_now()],
+            )?;
+        }
+        let generated = match (token, has_token) {
+            (Some(t), _) => {
                 tx.execute(
                     "UPDATE users SET access_token_hash = ?1 WHERE id = 1",
                     params![hash_secret(t)],
                 )?;
+                None
             }
-            tx.commit()?;
-            return Ok(None);
-        }
-        let (token, generated) = match token {
-            Some(t) => (t.to_string(), false),
-            None => (new_access_token(), true),
+            (None, Some(true)) => None,
+            (None, _) => {
+                let t = new_access_token();
+                tx.execute(
+                    "UPDATE users SET access_token_hash = ?1 WHERE id = 1",
+                    params![hash_secret(&t)],
+                )?;
+                Some(t)
+            }
         };
-        tx.execute(
-            "INSERT INTO users (id, username, display_name, role, status, quota, access_token_hash, created_at)
-             VALUES (1, 'root', 'Root User', 100, 1, 0, ?1, ?2)",
-            params![hash_secret(&token), unix_now()],
-        )?;
         tx.commit()?;
-        Ok(generated.then_some(token))
+        Ok(generated)
     }
 
     /// The user owning this access token, if any.
