@@ -86,7 +86,7 @@ enum UserCmd {
         #[arg(long)]
         group: Option<String>,
         /// Starting quota (500000 = 1 USD), logged as a top-up.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         quota: i64,
     },
     /// List users.
@@ -129,7 +129,7 @@ enum TokenCmd {
         #[arg(long, default_value = "default")]
         name: String,
         /// Quota this key may spend.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         remain_quota: i64,
         /// No per-key limit.
         #[arg(long)]
@@ -233,16 +233,35 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line, as scripts expect; --help has the details.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("taskcenter: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
         Command::Audit(args) => audit(args),
         Command::User(cmd) => print_json(user(cmd)),
         Command::Token(cmd) => print_json(token(cmd)),
         Command::Channel(cmd) => print_json(channel(cmd)),
-        Command::Backup(args) => print_json(
-            cli::open(&args.db.db).and_then(|store| cli::backup(&store, &args.to)),
-        ),
+        Command::Backup(args) => {
+            print_json(cli::open(&args.db.db).and_then(|store| cli::backup(&store, &args.to)))
+        }
     };
     match result {
         Ok(code) => code,
@@ -365,7 +384,10 @@ fn audit(args: AuditArgs) -> Result<ExitCode, String> {
         )
         .map_err(|e| format!("audit failed: {e}"))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         println!(
             "audit: {} users, {} keys, {} tasks, {} log rows: {}",

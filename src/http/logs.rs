@@ -24,8 +24,16 @@ fn parse_filter(q: &QueryParams, admin: bool) -> AppResult<(LogFilter, Page)> {
             model_name: q.get_string("model_name"),
             task_id: q.get_string("task_id"),
             token_name: q.get_string("token_name"),
-            username: if admin { q.get_string("username") } else { None },
-            channel_id: if admin { q.get_i64("channel_id")? } else { None },
+            username: if admin {
+                q.get_string("username")
+            } else {
+                None
+            },
+            channel_id: if admin {
+                q.get_i64("channel_id")?
+            } else {
+                None
+            },
             start_timestamp,
             end_timestamp,
         },

@@ -120,22 +120,24 @@ pub fn adjust_quota(
         .and(auth::role(state.clone(), Role::Admin))
         .and(body::json::<QuotaChange>())
         .and(with_state(state))
-        .and_then(|id: String, actor: User, req: QuotaChange, state: State| async move {
-            let id = parse_id(&id)?;
-            let user = blocking(move || {
-                let target = state
-                    .store
-                    .get_user(id)?
-                    .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))?;
-                if target.role() >= Role::Admin && actor.role() < Role::Root && actor.id != id {
-                    return Err(AppError::Forbidden(
-                        "only root can change an administrator's quota".into(),
-                    ));
-                }
-                let by = format!("{} (id {})", actor.username, actor.id);
-                state.store.adjust_quota(id, req.delta, &req.reason, &by)
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(user))
-        })
+        .and_then(
+            |id: String, actor: User, req: QuotaChange, state: State| async move {
+                let id = parse_id(&id)?;
+                let user = blocking(move || {
+                    let target = state
+                        .store
+                        .get_user(id)?
+                        .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))?;
+                    if target.role() >= Role::Admin && actor.role() < Role::Root {
+                        return Err(AppError::Forbidden(
+                            "only root can change an administrator's quota".into(),
+                        ));
+                    }
+                    let by = format!("{} (id {})", actor.username, actor.id);
+                    state.store.adjust_quota(id, req.delta, &req.reason, &by)
+                })
+                .await?;
+                Ok::<_, Rejection>(ok(user))
+            },
+        )
 }

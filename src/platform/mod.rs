@@ -54,6 +54,11 @@ impl UpstreamError {
     pub fn client_status(&self) -> u16 {
         match self {
             UpstreamError::Transport(_) | UpstreamError::Protocol(_) => 502,
+            // The channel's own credentials were refused: that is a gateway
+            // fault, not the client's bad key.
+            UpstreamError::Status {
+                status: 401 | 403, ..
+            } => 502,
             UpstreamError::Status { status, .. } if (400..=599).contains(status) => *status,
             UpstreamError::Status { .. } => 502,
         }
@@ -88,8 +93,9 @@ pub struct UpstreamTask {
     pub start_time: i64,
     /// Unix s, 0 = not given.
     pub finish_time: i64,
-    /// The upstream's result data.
-    pub data: serde_json::Value,
+    /// The upstream's result data as raw JSON text (`None` when absent or
+    /// null); kept as text so large clip lists are never rebuilt as trees.
+    pub data: Option<String>,
 }
 
 /// A client's job, validated and translated for the upstream.

@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::{Platform, PreparedJob, Target, UpstreamError, UpstreamTask, agent};
@@ -25,8 +27,9 @@ impl Suno {
         }
     }
 
-    /// POSTs JSON and returns the envelope's `data` when `code` is success.
-    fn call(&self, target: &Target, path: &str, body: &Value) -> Result<Value, UpstreamError> {
+    /// POSTs JSON and returns the envelope's `data` (raw JSON text) when
+    /// `code` is success.
+    fn call(&self, target: &Target, path: &str, body: &Value) -> Result<String, UpstreamError> {
         let url = format!("{}{}", target.base_url.trim_end_matches('/'), path);
         let resp = self
             .agent
@@ -49,26 +52,47 @@ impl Suno {
             }
             Err(_) => String::new(),
         };
-        let parsed: Option<Value> = serde_json::from_str(&text).ok();
+        let parsed: Option<Envelope<'_>> = serde_json::from_str(&text).ok();
+        let message = |e: &Envelope<'_>| {
+            e.message
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         if status != 200 {
             let message = parsed
                 .as_ref()
-                .and_then(|v| v.get("message"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
+                .and_then(message)
                 .unwrap_or_else(|| truncate(&text, 200));
             return Err(UpstreamError::Status { status, message });
         }
-        let v = parsed.ok_or_else(|| {
-            UpstreamError::Protocol(format!("body is not JSON: {}", truncate(&text, 100)))
+        let env = parsed.ok_or_else(|| {
+            UpstreamError::Protocol(format!(
+                "body is not a JSON envelope: {}",
+                truncate(&text, 100)
+            ))
         })?;
-        let code = v.get("code").and_then(Value::as_str).unwrap_or("");
+        let code = env.code.as_ref().and_then(Value::as_str).unwrap_or("");
         if code != "success" {
-            let msg = v.get("message").and_then(Value::as_str).unwrap_or("");
+            let msg = message(&env).unwrap_or_default();
             return Err(UpstreamError::Protocol(format!("code '{code}': {msg}")));
         }
-        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+        Ok(env
+            .data
+            .map(|d| d.get().to_string())
+            .unwrap_or_else(|| "null".into()))
     }
+}
+
+/// The Suno envelope, read leniently; `data` stays raw.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    code: Option<Value>,
+    #[serde(default)]
+    message: Option<Value>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -93,12 +117,35 @@ fn seconds(v: Option<&Value>) -> i64 {
     }
 }
 
-/// Maps one task object of a fetch answer.
-pub fn parse_task(v: &Value) -> Option<UpstreamTask> {
-    let upstream_id = v.get("task_id").and_then(Value::as_str)?.to_string();
-    let word = v.get("status").and_then(Value::as_str).unwrap_or("");
+/// One task object of a fetch answer, read leniently: every field may be
+/// missing or of the wrong type, and `data` stays raw text.
+#[derive(Deserialize)]
+struct WireTask<'a> {
+    #[serde(default)]
+    task_id: Option<Value>,
+    #[serde(default)]
+    status: Option<Value>,
+    #[serde(default)]
+    progress: Option<Value>,
+    #[serde(default)]
+    fail_reason: Option<Value>,
+    #[serde(default)]
+    submit_time: Option<Value>,
+    #[serde(default)]
+    start_time: Option<Value>,
+    #[serde(default)]
+    finish_time: Option<Value>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// Maps one task object of a fetch answer; `None` when it has no task id.
+pub fn parse_task(raw: &RawValue) -> Option<UpstreamTask> {
+    let w: WireTask<'_> = serde_json::from_str(raw.get()).ok()?;
+    let upstream_id = w.task_id.as_ref()?.as_str()?.to_string();
+    let word = w.status.as_ref().and_then(Value::as_str).unwrap_or("");
     let status = TaskStatus::from_word(word).unwrap_or(TaskStatus::Unknown);
-    let progress = match v.get("progress") {
+    let progress = match &w.progress {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::Number(n)) => n
             .as_f64()
@@ -109,15 +156,20 @@ pub fn parse_task(v: &Value) -> Option<UpstreamTask> {
         upstream_id,
         status,
         progress,
-        fail_reason: v
-            .get("fail_reason")
+        fail_reason: w
+            .fail_reason
+            .as_ref()
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string(),
-        submit_time: seconds(v.get("submit_time")),
-        start_time: seconds(v.get("start_time")),
-        finish_time: seconds(v.get("finish_time")),
-        data: v.get("data").cloned().unwrap_or(Value::Null),
+        submit_time: seconds(w.submit_time.as_ref()),
+        start_time: seconds(w.start_time.as_ref()),
+        finish_time: seconds(w.finish_time.as_ref()),
+        data: w
+            .data
+            .map(|d| d.get().trim())
+            .filter(|d| *d != "null")
+            .map(str::to_string),
     })
 }
 
@@ -246,7 +298,7 @@ impl Platform for Suno {
 
     fn submit(&self, target: &Target, action: &str, body: &Value) -> Result<String, UpstreamError> {
         let data = self.call(target, &format!("/suno/submit/{action}"), body)?;
-        match data {
+        match serde_json::from_str::<Value>(&data).unwrap_or(Value::Null) {
             Value::String(id) if !id.trim().is_empty() => Ok(id),
             other => Err(UpstreamError::Protocol(format!(
                 "submit answered without a task id: {}",
@@ -257,12 +309,11 @@ impl Platform for Suno {
 
     fn fetch(&self, target: &Target, ids: &[String]) -> Result<Vec<UpstreamTask>, UpstreamError> {
         let data = self.call(target, "/suno/fetch", &json!({ "ids": ids }))?;
-        let Value::Array(items) = data else {
-            return Err(UpstreamError::Protocol("fetch data is not a list".into()));
-        };
+        let items: Vec<&RawValue> = serde_json::from_str(&data)
+            .map_err(|_| UpstreamError::Protocol("fetch data is not a list".into()))?;
         let asked: HashSet<&str> = ids.iter().map(String::as_str).collect();
         Ok(items
-            .iter()
+            .into_iter()
             .filter_map(parse_task)
             .filter(|t| asked.contains(t.upstream_id.as_str()))
             .collect())
@@ -273,18 +324,26 @@ impl Platform for Suno {
 mod tests {
     use super::*;
 
+    fn raw(v: Value) -> Box<RawValue> {
+        RawValue::from_string(v.to_string()).unwrap()
+    }
+
     #[test]
     fn maps_statuses_and_times() {
-        let t = parse_task(
-            &json!({"task_id": "a", "status": "WEIRD", "submit_time": 1726911801000i64}),
-        )
+        let t = parse_task(&raw(
+            json!({"task_id": "a", "status": "WEIRD", "submit_time": 1726911801000i64}),
+        ))
         .unwrap();
         assert_eq!(t.status, TaskStatus::Unknown);
         assert_eq!(t.submit_time, 1726911801);
-        let t =
-            parse_task(&json!({"task_id": "a", "status": "SUCCESS", "fail_reason": "x"})).unwrap();
+        let t = parse_task(&raw(
+            json!({"task_id": "a", "status": "SUCCESS", "fail_reason": "x", "data": [1]}),
+        ))
+        .unwrap();
         assert_eq!(t.status, TaskStatus::Success);
-        assert!(parse_task(&json!({"status": "SUCCESS"})).is_none());
-        assert!(parse_task(&json!("garbage")).is_none());
+        assert_eq!(t.data.as_deref(), Some("[1]"));
+        assert!(parse_task(&raw(json!({"status": "SUCCESS"}))).is_none());
+        assert!(parse_task(&raw(json!("garbage"))).is_none());
+        assert!(parse_task(&raw(json!({"task_id": 5}))).is_none());
     }
 }

@@ -123,8 +123,13 @@ impl Store {
 
         let mut stmt = tx.prepare(
             "SELECT t.id, t.user_id, t.used_quota, t.remain_quota,
-                    COALESCE(SUM(CASE l.type WHEN 2 THEN l.quota WHEN 6 THEN -l.quota ELSE 0 END), 0)
-             FROM tokens t LEFT JOIN logs l ON l.token_id = t.id AND l.type IN (2, 6)
+                    COALESCE(SUM(CASE l.type WHEN 2 THEN l.quota WHEN 6 THEN -l.quota ELSE 0 END), 0),
+                    COALESCE(SUM(CASE
+                        WHEN l.type = 4 THEN COALESCE(json_extract(l.other, '$.remain_quota_delta'), 0)
+                        WHEN l.type = 2 AND json_extract(l.other, '$.key_charged') THEN -l.quota
+                        WHEN l.type = 6 AND json_extract(l.other, '$.key_refunded') THEN l.quota
+                        ELSE 0 END), 0)
+             FROM tokens t LEFT JOIN logs l ON l.token_id = t.id AND l.type IN (2, 4, 6)
              GROUP BY t.id ORDER BY t.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -134,10 +139,23 @@ impl Store {
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
             ))
         })?;
         for row in rows {
-            let (id, user_id, used, remain, expected_used) = row?;
+            let (id, user_id, used, remain, expected_used, expected_remain) = row?;
+            if remain != expected_remain {
+                v.push(Violation {
+                    user_id: Some(user_id),
+                    token_id: Some(id),
+                    ..violation(
+                        "token_balance_mismatch",
+                        format!(
+                            "key {id} has remain_quota {remain} but the log says {expected_remain}"
+                        ),
+                    )
+                });
+            }
             if used != expected_used {
                 v.push(Violation {
                     user_id: Some(user_id),

@@ -32,7 +32,9 @@ impl Store {
             let check = Connection::open(&tmp)?;
             let verdict: String = check.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
             if verdict != "ok" {
-                return Err(AppError::Internal(format!("backup failed its check: {verdict}")));
+                return Err(AppError::Internal(format!(
+                    "backup failed its check: {verdict}"
+                )));
             }
         }
         std::fs::rename(&tmp, to)

@@ -123,7 +123,8 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
                 r.platform, r.action, r.quote.model_price, r.quote.group_ratio
             ),
             task_id: task_id.clone(),
-            other: None,
+            // Whether the key's remain_quota paid too (the audit adds it up).
+            other: Some(serde_json::json!({"key_charged": !unlimited})),
         },
         now,
     )?;
@@ -152,10 +153,16 @@ pub fn mark_submitted(
         params![task_row_id, upstream_id, channel_id, now, first_poll_at_ms],
     )?;
     if n == 1 {
-        let (user_id, quota): (i64, i64) = tx.query_row(
-            "SELECT user_id, quota FROM tasks WHERE id = ?1",
+        let (user_id, quota, task_id): (i64, i64, String) = tx.query_row(
+            "SELECT user_id, quota, task_id FROM tasks WHERE id = ?1",
             params![task_row_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        // The charge is booked against the channel that took the job, which
+        // after a retry is not the first one chosen.
+        tx.execute(
+            "UPDATE logs SET channel_id = ?2 WHERE task_id = ?1 AND type = 2",
+            params![task_id, channel_id],
         )?;
         tx.execute(
             "UPDATE users SET request_count = request_count + 1 WHERE id = ?1",
@@ -177,8 +184,8 @@ pub struct Failure {
     pub reason: String,
     /// Unix s; 0 = now.
     pub finish_time: i64,
-    /// Replaces `data` when set.
-    pub data: Option<serde_json::Value>,
+    /// Replaces `data` (JSON text) when set.
+    pub data: Option<String>,
     /// Upstream times copied when non-zero.
     pub submit_time: i64,
     /// Upstream start time copied when non-zero.
@@ -216,14 +223,15 @@ pub fn settle_failure_in(
     } else {
         now
     };
-    let data = failure.data.as_ref().map(|d| d.to_string());
-    let n = tx.execute(
+    let data = failure.data.as_deref();
+    let n = tx.prepare_cached(
         "UPDATE tasks SET status = 'FAILURE', progress = '100%', fail_reason = ?3, finish_time = ?4,
              data = COALESCE(?5, data), refunded = 1, updated_at = ?6,
              submit_time = CASE WHEN ?7 > 0 THEN ?7 ELSE submit_time END,
              start_time = CASE WHEN ?8 > 0 THEN ?8 ELSE start_time END
          WHERE id = ?1 AND status = ?2 AND refunded = 0",
-        params![
+    )?
+    .execute(params![
             task_row_id,
             expected.as_str(),
             failure.reason,
@@ -232,77 +240,98 @@ pub fn settle_failure_in(
             now,
             failure.submit_time,
             failure.start_time
-        ],
-    )?;
+        ])?;
     if n == 0 {
         return Ok(false);
     }
-    let task = read_task(tx, task_row_id)?;
-    refund_in(tx, &task, &failure.reason, now)?;
+    let charged = tx
+        .prepare_cached(
+            "SELECT t.user_id, t.token_id, t.channel_id, t.quota, t.task_id, t.model_name,
+                    t.upstream_task_id != '', COALESCE(u.username, ''), k.name
+             FROM tasks t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN tokens k ON k.id = t.token_id
+             WHERE t.id = ?1",
+        )?
+        .query_row(params![task_row_id], |r| {
+            Ok(Charged {
+                user_id: r.get(0)?,
+                token_id: r.get(1)?,
+                channel_id: r.get(2)?,
+                quota: r.get(3)?,
+                task_id: r.get(4)?,
+                model_name: r.get(5)?,
+                accepted_upstream: r.get(6)?,
+                username: r.get(7)?,
+                token_name: r.get(8)?,
+            })
+        })?;
+    refund_in(tx, &charged, &failure.reason, now)?;
     Ok(true)
+}
+
+/// What a refund needs to know about the charge it reverses.
+struct Charged {
+    user_id: i64,
+    token_id: i64,
+    channel_id: i64,
+    quota: i64,
+    task_id: String,
+    model_name: String,
+    accepted_upstream: bool,
+    username: String,
+    /// `None` when the key was deleted meanwhile.
+    token_name: Option<String>,
 }
 
 /// Gives a failed task's charge back to user and key and writes the refund
 /// log row. Only called after the conditional update that set `refunded`.
-fn refund_in(tx: &Transaction<'_>, task: &Task, reason: &str, now: i64) -> AppResult<()> {
-    let q = task.quota;
+fn refund_in(tx: &Transaction<'_>, c: &Charged, reason: &str, now: i64) -> AppResult<()> {
+    let q = c.quota;
     if q <= 0 {
         return Ok(());
     }
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE users SET quota = quota + ?2, used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
-        params![task.user_id, q],
-    )?;
-    let username: String = tx
-        .query_row(
-            "SELECT username FROM users WHERE id = ?1",
-            params![task.user_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or_default();
+    )?
+    .execute(params![c.user_id, q])?;
     // The key may have been deleted meanwhile: then the user alone gets it back.
-    let token_name: Option<String> = tx
-        .query_row(
-            "SELECT name FROM tokens WHERE id = ?1",
-            params![task.token_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if token_name.is_some() {
-        tx.execute(
+    let mut key_refunded = false;
+    if c.token_name.is_some() {
+        key_refunded = tx
+            .prepare_cached("SELECT unlimited_quota = 0 FROM tokens WHERE id = ?1")?
+            .query_row(params![c.token_id], |r| r.get(0))?;
+        tx.prepare_cached(
             "UPDATE tokens SET
                 remain_quota = CASE WHEN unlimited_quota = 1 THEN remain_quota ELSE remain_quota + ?2 END,
                 used_quota = MAX(used_quota - ?2, 0)
              WHERE id = ?1",
-            params![task.token_id, q],
-        )?;
+        )?
+        .execute(params![c.token_id, q])?;
     }
-    if !task.upstream_task_id.is_empty() {
+    if c.accepted_upstream {
         // mark_submitted raised the channel's used quota; give it back.
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE channels SET used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
-            params![task.channel_id, q],
-        )?;
+        )?
+        .execute(params![c.channel_id, q])?;
     }
     insert_log(
         tx,
         &NewLog {
             log_type: LOG_REFUND,
-            user_id: task.user_id,
-            username,
-            token_id: if token_name.is_some() {
-                task.token_id
+            user_id: c.user_id,
+            username: c.username.clone(),
+            token_id: if c.token_name.is_some() {
+                c.token_id
             } else {
                 0
             },
-            token_name: token_name.unwrap_or_default(),
-            channel_id: task.channel_id,
-            model_name: task.model_name.clone(),
+            token_name: c.token_name.clone().unwrap_or_default(),
+            channel_id: c.channel_id,
+            model_name: c.model_name.clone(),
             quota: q,
-            content: format!("refund for failed task {}: {reason}", task.task_id),
-            task_id: task.task_id.clone(),
-            other: Some(serde_json::json!({"reason": reason})),
+            content: format!("refund for failed task {}: {reason}", c.task_id),
+            task_id: c.task_id.clone(),
+            other: Some(serde_json::json!({"reason": reason, "key_refunded": key_refunded})),
         },
         now,
     )?;

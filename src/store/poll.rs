@@ -49,8 +49,8 @@ pub struct TaskChange {
     pub start_time: i64,
     /// Unix s; 0 keeps the current value.
     pub finish_time: i64,
-    /// Replaces `data` when set.
-    pub data: Option<serde_json::Value>,
+    /// Replaces `data` (JSON text) when set.
+    pub data: Option<String>,
     /// Next poll (non-final only).
     pub next_poll_at_ms: i64,
 }
@@ -119,7 +119,6 @@ impl Store {
                 }
                 continue;
             }
-            let data = c.data.as_ref().map(|d| d.to_string());
             let n = tx
                 .prepare_cached(
                     "UPDATE tasks SET status = ?3, progress = ?4, updated_at = ?5,
@@ -139,7 +138,7 @@ impl Store {
                     c.submit_time,
                     c.start_time,
                     c.finish_time,
-                    data,
+                    c.data,
                     c.next_poll_at_ms
                 ])?;
             if n == 1 {

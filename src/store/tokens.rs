@@ -110,7 +110,8 @@ impl Store {
         }
         check_expiry(new.expired_time)?;
         let key = new_api_key();
-        let conn = self.conn()?;
+        let mut conn = self.conn()?;
+        let conn = super::immediate(&mut conn)?;
         conn.execute(
             "INSERT INTO tokens (user_id, name, key_hash, status, remain_quota, unlimited_quota, expired_time, created_at)
              VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7)",
@@ -130,6 +131,8 @@ impl Store {
             params![id],
             token_from_row,
         )?;
+        log_limit_change(&conn, &token, 0, token.remain_quota)?;
+        conn.commit()?;
         Ok((token, key))
     }
 
@@ -170,7 +173,9 @@ impl Store {
         if let Some(s) = up.status
             && !(1..=4).contains(&s)
         {
-            return Err(AppError::bad("status must be 1 (enabled) or 2 (disabled)"));
+            return Err(AppError::bad(
+                "status must be 1 (enabled), 2 (disabled), 3 (expired) or 4 (exhausted)",
+            ));
         }
         if up.remain_quota.is_some_and(|q| q < 0) {
             return Err(AppError::bad("remain_quota must not be negative"));
@@ -183,6 +188,16 @@ impl Store {
         }
         let mut conn = self.conn()?;
         let tx = super::immediate(&mut conn)?;
+        let before: Option<i64> = tx
+            .query_row(
+                "SELECT remain_quota FROM tokens WHERE id = ?1 AND user_id = ?2",
+                params![id, user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(before) = before else {
+            return Err(AppError::NotFound(format!("token {id} not found")));
+        };
         let n = tx.execute(
             "UPDATE tokens SET
                 name = COALESCE(?3, name),
@@ -209,6 +224,7 @@ impl Store {
             params![id],
             token_from_row,
         )?;
+        log_limit_change(&tx, &token, before, token.remain_quota)?;
         tx.commit()?;
         Ok(token)
     }
@@ -252,4 +268,46 @@ impl Store {
             .optional()?;
         Ok(found)
     }
+}
+
+/// Writes the log row of a change to a key's remain_quota (type 4 system:
+/// it moves the key's spending limit, not the user's balance). The signed
+/// change is in `other.remain_quota_delta`, which the audit adds up.
+fn log_limit_change(
+    conn: &rusqlite::Connection,
+    token: &Token,
+    before: i64,
+    after: i64,
+) -> AppResult<()> {
+    let delta = after - before;
+    if delta == 0 {
+        return Ok(());
+    }
+    let username: String = conn
+        .query_row(
+            "SELECT username FROM users WHERE id = ?1",
+            params![token.user_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    super::logs::insert_log(
+        conn,
+        &super::logs::NewLog {
+            log_type: super::logs::LOG_SYSTEM,
+            user_id: token.user_id,
+            username,
+            token_id: token.id,
+            token_name: token.name.clone(),
+            quota: delta.abs(),
+            content: format!(
+                "API key '{}' remain_quota set from {before} to {after}",
+                token.name
+            ),
+            other: Some(serde_json::json!({"remain_quota_delta": delta})),
+            ..Default::default()
+        },
+        unix_now(),
+    )?;
+    Ok(())
 }

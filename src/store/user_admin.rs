@@ -61,7 +61,8 @@ impl Store {
             .get_user(id)?
             .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))?;
         let actor_role = actor.role();
-        if target.role() >= Role::Admin && actor_role < Role::Root && actor.id != target.id {
+        // Admins included themselves: no one raises their own quota or group.
+        if target.role() >= Role::Admin && actor_role < Role::Root {
             return Err(AppError::Forbidden(
                 "only root can change an administrator".into(),
             ));

@@ -19,10 +19,21 @@ fn rank(s: TaskStatus) -> Option<u8> {
 /// The change an upstream answer asks for; `now` in unix s.
 pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: i64) -> TaskChange {
     let mut status = up.status;
-    if let (Some(old), Some(new)) = (rank(task.status), rank(up.status))
+    // A start time proves the task reached IN_PROGRESS, even if an odd word
+    // (UNKNOWN) came in between.
+    let reached = match rank(task.status) {
+        Some(r) if task.start_time > 0 => Some(r.max(3)),
+        None if task.start_time > 0 => Some(3),
+        r => r,
+    };
+    if let (Some(old), Some(new)) = (reached, rank(up.status))
         && new < old
     {
-        status = task.status;
+        status = if task.status == TaskStatus::Unknown {
+            TaskStatus::InProgress
+        } else {
+            task.status
+        };
     }
     let progress = match status {
         TaskStatus::Success | TaskStatus::Failure => "100%".to_string(),
@@ -59,7 +70,7 @@ pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: 
         submit_time: up.submit_time,
         start_time,
         finish_time,
-        data: (!up.data.is_null()).then(|| up.data.clone()),
+        data: up.data.clone(),
         next_poll_at_ms,
     }
 }
@@ -67,7 +78,6 @@ pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn due(status: TaskStatus) -> DueTask {
         DueTask {
@@ -90,7 +100,7 @@ mod tests {
             submit_time: 0,
             start_time: 0,
             finish_time: 0,
-            data: json!([]),
+            data: Some("[]".into()),
         }
     }
 

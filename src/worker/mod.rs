@@ -25,8 +25,8 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the loop: a pass, then a sleep of the poll interval (at once
-    /// again when the pass found more work than it could do).
+    /// Starts the loop: a pass, then a sleep for what is left of the poll
+    /// interval (none when the pass took longer than the interval).
     pub fn spawn(
         store: Store,
         platforms: Platforms,

@@ -1,0 +1,666 @@
+//! The compiled `taskcenter` binary's operator commands, run on the database
+//! file of a live test server: `user add|list|quota`, `token add`,
+//! `channel add|list|disable|enable`, `backup` under a write load, and the
+//! error contract (non-zero exit, one line on stderr).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use taskcenter::Config;
+use taskcenter::store::Store;
+
+use crate::helpers::{TestApp, as_root, as_user, assert_ok, spawn_app, spawn_app_with};
+use crate::ledger_audit::{
+    MUSIC_CHARGE, add_channel, assert_clean, audit, customer, slow_mock, submit, submit_music,
+};
+use crate::mock::{Mock, MockConfig};
+
+/// Runs the binary with `args`, untouched by the caller's environment.
+pub fn taskcenter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taskcenter"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("TASKCENTER_DB")
+        .env_remove("TASKCENTER_TASK_TIMEOUT_SECS")
+        .env_remove("TASKCENTER_POLL_INTERVAL_MS")
+        .output()
+        .expect("run the taskcenter binary")
+}
+
+/// The database file a test app serves from.
+pub fn db_path(app: &TestApp) -> PathBuf {
+    let conn = app.store.conn().expect("a connection");
+    let file: String = conn
+        .query_row(
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the main database file");
+    PathBuf::from(file)
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// Runs a command that must succeed and print JSON; returns it.
+fn ok_json(args: &[&str]) -> Value {
+    let out = taskcenter(args);
+    assert!(out.status.success(), "taskcenter {args:?} failed: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "taskcenter {args:?} prints JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Runs a command that must fail with a one-line message on stderr; returns it.
+fn error_line(args: &[&str]) -> String {
+    let out = taskcenter(args);
+    assert!(
+        !out.status.success(),
+        "taskcenter {args:?} must fail: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let message = stderr.trim();
+    assert!(
+        !message.is_empty(),
+        "taskcenter {args:?}: a message: {out:?}"
+    );
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "taskcenter {args:?}: one line on stderr: {message:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "taskcenter {args:?}: nothing on stdout: {out:?}"
+    );
+    message.to_string()
+}
+
+fn log_rows(app: &TestApp, user_id: i64) -> Vec<(i64, i64)> {
+    let conn = app.store.conn().expect("a connection");
+    let mut stmt = conn
+        .prepare("SELECT type, quota FROM logs WHERE user_id = ?1 ORDER BY id")
+        .expect("prepare");
+    stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query the logs")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("read the logs")
+}
+
+fn quota_of(app: &TestApp, id: i64) -> i64 {
+    app.store
+        .get_user(id)
+        .expect("read")
+        .expect("the user")
+        .quota
+}
+
+#[test]
+fn user_add_prints_the_user_with_an_access_token_that_works_on_the_running_server() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let user = ok_json(&[
+        "user",
+        "add",
+        "--db",
+        path_str(&db),
+        "--username",
+        "shelly",
+        "--display-name",
+        "Shelly Script",
+        "--quota",
+        "250000",
+    ]);
+    let id = user["id"].as_i64().expect("an id");
+    let token = user["access_token"].as_str().expect("an access token");
+    assert_eq!(user["username"], "shelly", "{user}");
+    assert_eq!(user["quota"], 250_000, "{user}");
+
+    let (status, body) = app.get("/api/user/self", &as_user(id, token));
+    let me = assert_ok(status, &body);
+    assert_eq!(me["username"], "shelly", "{body}");
+    assert_eq!(me["display_name"], "Shelly Script", "{body}");
+    assert_eq!(me["quota"], 250_000, "{body}");
+    assert_eq!(me["role"], 1, "a common user by default: {body}");
+    // The starting quota is in the books.
+    assert_eq!(log_rows(&app, id), vec![(1, 250_000)]);
+    assert_clean(&audit(&app));
+}
+
+#[test]
+fn user_add_can_make_an_admin_but_never_a_root() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let admin = ok_json(&[
+        "user",
+        "add",
+        "--db",
+        path_str(&db),
+        "--username",
+        "ops",
+        "--role",
+        "10",
+    ]);
+    let headers = as_user(
+        admin["id"].as_i64().expect("id"),
+        admin["access_token"].as_str().expect("token"),
+    );
+    let (status, body) = app.get("/api/user/", &headers);
+    assert_ok(status, &body);
+
+    error_line(&[
+        "user",
+        "add",
+        "--db",
+        path_str(&db),
+        "--username",
+        "king",
+        "--role",
+        "100",
+    ]);
+    let (status, body) = app.get("/api/user/?keyword=king", &as_root());
+    assert_eq!(assert_ok(status, &body)["total"], 0, "{body}");
+}
+
+#[test]
+fn user_add_errors_exit_non_zero_with_one_line() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    ok_json(&["user", "add", "--db", db, "--username", "taken"]);
+    let message = error_line(&["user", "add", "--db", db, "--username", "taken"]);
+    assert!(message.contains("taken"), "{message}");
+    error_line(&["user", "add", "--db", db, "--username", "   "]);
+    error_line(&["user", "add", "--db", db, "--username", "x", "--role", "5"]);
+    error_line(&["user", "add", "--db", db, "--username", "y", "--quota=-5"]);
+    let (status, body) = app.get("/api/user/", &as_root());
+    assert_eq!(
+        assert_ok(status, &body)["total"],
+        2,
+        "only root and taken: {body}"
+    );
+}
+
+/// Issue 5 §4: "Errors exit non-zero with a one-line message" — a mistyped
+/// command line is an operator's error too, and a script logs one line.
+#[test]
+fn command_line_mistakes_exit_non_zero_with_one_line() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    let (id, _) = app.create_user("walt", 1, 1000);
+    let id = id.to_string();
+    for args in [
+        vec!["user", "quota", "--db", db, "--id", &id, "--delta", "lots"],
+        vec!["user", "quota", "--db", db, "--id", &id],
+        vec![
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "w",
+            "--quota",
+            "-5",
+        ],
+        vec!["channel", "frobnicate", "--db", db],
+    ] {
+        let message = error_line(&args);
+        assert!(!message.is_empty());
+    }
+    assert_eq!(quota_of(&app, id.parse().expect("an id")), 1000);
+}
+
+#[test]
+fn user_list_prints_matching_users_without_secrets() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    for name in ["anna", "annabel", "bert"] {
+        ok_json(&["user", "add", "--db", db, "--username", name]);
+    }
+    let all = ok_json(&["user", "list", "--db", db]);
+    assert_eq!(all["total"], 4, "root and three: {all}");
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|u| u["username"].as_str().expect("username"))
+        .collect();
+    for name in ["root", "anna", "annabel", "bert"] {
+        assert!(names.contains(&name), "{name} listed: {all}");
+    }
+    let text = all.to_string();
+    for secret in ["access_token", "password", "hash"] {
+        assert!(!text.contains(secret), "no {secret}: {text}");
+    }
+    let anns = ok_json(&["user", "list", "--db", db, "--keyword", "anna"]);
+    assert_eq!(anns["total"], 2, "{anns}");
+}
+
+#[test]
+fn user_quota_grants_and_deducts_with_one_log_row_each() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    let (id, _) = app.create_user("tina", 1, 0);
+    let id_arg = id.to_string();
+
+    let user = ok_json(&[
+        "user", "quota", "--db", db, "--id", &id_arg, "--delta", "300000", "--reason", "welcome",
+    ]);
+    assert_eq!(user["quota"], 300_000, "{user}");
+    assert_eq!(log_rows(&app, id), vec![(1, 300_000)]);
+
+    let user = ok_json(&[
+        "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1000", "--reason", "oops",
+    ]);
+    assert_eq!(user["quota"], 299_000, "{user}");
+    let rows = log_rows(&app, id);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1].0, 3, "a deduction is a manage row: {rows:?}");
+    assert_eq!(rows[1].1.abs(), 1000, "{rows:?}");
+
+    assert_eq!(quota_of(&app, id), 299_000, "the server sees it");
+    assert_clean(&audit(&app));
+}
+
+#[test]
+fn user_quota_below_zero_exits_non_zero_with_one_line_and_changes_nothing() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    let (id, _) = app.create_user("ursula", 1, 1000);
+    let id_arg = id.to_string();
+    let before = log_rows(&app, id);
+
+    error_line(&[
+        "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1001",
+    ]);
+    assert_eq!(quota_of(&app, id), 1000);
+    assert_eq!(log_rows(&app, id), before, "no log row");
+
+    // Unknown user, absurd delta.
+    error_line(&["user", "quota", "--db", db, "--id", "999", "--delta", "5"]);
+    error_line(&[
+        "user",
+        "quota",
+        "--db",
+        db,
+        "--id",
+        &id_arg,
+        "--delta",
+        &i64::MAX.to_string(),
+    ]);
+    assert_eq!(quota_of(&app, id), 1000);
+    assert_eq!(log_rows(&app, id), before, "no log row");
+
+    // Down to exactly zero is allowed.
+    let user = ok_json(&[
+        "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1000",
+    ]);
+    assert_eq!(user["quota"], 0, "{user}");
+    assert_clean(&audit(&app));
+}
+
+#[test]
+fn bootstrap_from_the_shell_channel_user_and_key_submit_a_song() {
+    let app = spawn_app_with(Config {
+        worker: false,
+        ..Config::default()
+    });
+    let mock = slow_mock();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    let channel = ok_json(&[
+        "channel",
+        "add",
+        "--db",
+        db,
+        "--name",
+        "suno-mock",
+        "--base-url",
+        &mock.base_url(),
+        "--key",
+        mock.secret(),
+    ]);
+    let channel_id = channel["id"].as_i64().expect("channel id");
+    let user = ok_json(&[
+        "user",
+        "add",
+        "--db",
+        db,
+        "--username",
+        "singer",
+        "--quota",
+        "500000",
+    ]);
+    let user_id = user["id"].as_i64().expect("user id");
+    let key = ok_json(&[
+        "token",
+        "add",
+        "--db",
+        db,
+        "--user-id",
+        &user_id.to_string(),
+        "--name",
+        "shell",
+        "--remain-quota",
+        "200000",
+    ]);
+    let key_secret = key["key"].as_str().expect("the key");
+    assert_eq!(key["user_id"], user_id, "{key}");
+    assert_eq!(key["name"], "shell", "{key}");
+
+    let task_id = submit_music(&app, key_secret);
+    assert_eq!(quota_of(&app, user_id), 500_000 - MUSIC_CHARGE);
+    let (status, body) = app.get(&format!("/api/log/?task_id={task_id}"), &as_root());
+    let data = assert_ok(status, &body);
+    assert_eq!(data["total"], 1, "one charge row: {body}");
+    assert_eq!(data["items"][0]["token_name"], "shell", "{body}");
+    assert_eq!(data["items"][0]["channel_id"], channel_id, "{body}");
+    assert_clean(&audit(&app));
+}
+
+#[test]
+fn token_add_errors_exit_non_zero_with_one_line() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    error_line(&["token", "add", "--db", db, "--user-id", "999"]);
+    let (id, _) = app.create_user("vera", 1, 0);
+    error_line(&[
+        "token",
+        "add",
+        "--db",
+        db,
+        "--user-id",
+        &id.to_string(),
+        "--remain-quota=-1",
+    ]);
+    let tokens: i64 = app
+        .store
+        .conn()
+        .expect("a connection")
+        .query_row("SELECT COUNT(*) FROM tokens", [], |r| r.get(0))
+        .expect("count keys");
+    assert_eq!(tokens, 0, "no key was created");
+}
+
+#[test]
+fn channel_commands_mask_the_key_and_disabling_stops_new_submissions() {
+    let app = spawn_app_with(Config {
+        worker: false,
+        ..Config::default()
+    });
+    let mock = Mock::start(
+        "127.0.0.1:0",
+        MockConfig {
+            secret: "upstream-secret-0123456789".into(),
+            music_duration_ms: 3_600_000,
+            ..MockConfig::default()
+        },
+    );
+    let db = db_path(&app);
+    let db = path_str(&db);
+    let added = ok_json(&[
+        "channel",
+        "add",
+        "--db",
+        db,
+        "--base-url",
+        &mock.base_url(),
+        "--key",
+        mock.secret(),
+        "--priority",
+        "5",
+    ]);
+    let id = added["id"].as_i64().expect("channel id");
+    assert_eq!(added["priority"], 5, "{added}");
+    assert_eq!(added["status"], 1, "enabled: {added}");
+    let id_arg = id.to_string();
+
+    let out = taskcenter(&["channel", "list", "--db", db]);
+    assert!(out.status.success(), "{out:?}");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !printed.contains(mock.secret()),
+        "channel list never shows the full key: {printed}"
+    );
+    assert!(
+        !added.to_string().contains(mock.secret()),
+        "nor does channel add: {added}"
+    );
+    let list: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = list
+        .as_array()
+        .expect("a list of channels")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("channel {id} listed: {list}"));
+    assert_eq!(listed["base_url"], mock.base_url(), "{listed}");
+
+    let alice = customer(
+        &app,
+        "alice",
+        500_000,
+        &json!({"name": "k", "unlimited_quota": true}),
+    );
+    submit_music(&app, &alice.key);
+
+    let disabled = ok_json(&["channel", "disable", "--db", db, "--id", &id_arg]);
+    assert_eq!(disabled["status"], 2, "{disabled}");
+    assert!(!disabled.to_string().contains(mock.secret()), "{disabled}");
+    let list = ok_json(&["channel", "list", "--db", db]);
+    assert_eq!(list[0]["status"], 2, "{list}");
+    // The running server reads the change from the database at once.
+    let (status, body) = submit(&app, &alice.key, "music", &json!({"prompt": "x"}));
+    assert_eq!(status, 503, "no enabled channel: {body}");
+    assert_eq!(
+        quota_of(&app, alice.id),
+        500_000 - MUSIC_CHARGE,
+        "a refused call costs nothing"
+    );
+
+    let enabled = ok_json(&["channel", "enable", "--db", db, "--id", &id_arg]);
+    assert_eq!(enabled["status"], 1, "{enabled}");
+    submit_music(&app, &alice.key);
+    assert_clean(&audit(&app));
+}
+
+#[test]
+fn channel_command_errors_exit_non_zero_with_one_line() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let db = path_str(&db);
+    error_line(&["channel", "disable", "--db", db, "--id", "999"]);
+    error_line(&["channel", "enable", "--db", db, "--id", "999"]);
+    error_line(&["channel", "add", "--db", db, "--base-url", "not a url"]);
+    error_line(&[
+        "channel",
+        "add",
+        "--db",
+        db,
+        "--base-url",
+        "ftp://example.com",
+    ]);
+    error_line(&[
+        "channel",
+        "add",
+        "--db",
+        db,
+        "--type",
+        "no-such-platform",
+        "--base-url",
+        "http://127.0.0.1:9",
+    ]);
+    let list = ok_json(&["channel", "list", "--db", db]);
+    assert_eq!(list, json!([]), "nothing was created");
+}
+
+#[test]
+fn backup_into_a_missing_folder_fails_with_one_line() {
+    let app = spawn_app();
+    let db = db_path(&app);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let to = dir
+        .path()
+        .join("no")
+        .join("such")
+        .join("folder")
+        .join("b.db");
+    error_line(&["backup", "--db", path_str(&db), "--to", path_str(&to)]);
+    assert!(!to.exists());
+}
+
+/// Raises the flag when dropped, also while unwinding.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Polls `done` until it holds; panics after `limit`.
+fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not after {limit:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
+    let app = spawn_app_with(Config {
+        worker: false,
+        ..Config::default()
+    });
+    let mock = Mock::start(
+        "127.0.0.1:0",
+        MockConfig {
+            music_duration_ms: 0,
+            ..MockConfig::default()
+        },
+    );
+    add_channel(&app, &mock);
+    let buyer = customer(
+        &app,
+        "buyer",
+        1_000_000_000,
+        &json!({"name": "load", "unlimited_quota": true}),
+    );
+    let (granted, _) = app.create_user("granted", 1, 0);
+    let db = db_path(&app);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let copy = dir.path().join("backup.db");
+
+    let stop = AtomicBool::new(false);
+    let grants = AtomicU64::new(0);
+    let submissions = AtomicU64::new(0);
+    let (rows_before, rows_after) = std::thread::scope(|s| {
+        // A failing assertion must still stop the load, or the scope never ends.
+        let _stop_on_exit = StopOnDrop(&stop);
+        let load = [
+            s.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    let (status, body) = app.post_json(
+                        &format!("/api/user/{granted}/quota"),
+                        &as_root(),
+                        &json!({"delta": 7, "reason": "load"}),
+                    );
+                    assert_ok(status, &body);
+                    grants.fetch_add(1, Ordering::SeqCst);
+                }
+            }),
+            s.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    submit_music(&app, &buyer.key);
+                    submissions.fetch_add(1, Ordering::SeqCst);
+                }
+            }),
+        ];
+        let both_running =
+            || grants.load(Ordering::SeqCst) >= 3 && submissions.load(Ordering::SeqCst) >= 3;
+        wait_for(
+            "the write load starts",
+            Duration::from_secs(20),
+            both_running,
+        );
+
+        // The audit and the CLI also work while the server writes.
+        assert_clean(&audit(&app));
+        ok_json(&[
+            "user",
+            "quota",
+            "--db",
+            path_str(&db),
+            "--id",
+            &granted.to_string(),
+            "--delta",
+            "1000",
+        ]);
+
+        let counts = || {
+            (
+                grants.load(Ordering::SeqCst),
+                submissions.load(Ordering::SeqCst),
+            )
+        };
+        let rows_before = log_count(&app.store);
+        let printed = ok_json(&["backup", "--db", path_str(&db), "--to", path_str(&copy)]);
+        assert!(printed["bytes"].as_u64().unwrap_or(0) > 0, "{printed}");
+        // Two more writes of each kind: the second began after the copy
+        // ended, so the live database has moved past the copy.
+        let copied_at = counts();
+        wait_for("writes continue", Duration::from_secs(20), || {
+            let now = counts();
+            now.0 >= copied_at.0 + 2 && now.1 >= copied_at.1 + 2
+        });
+        stop.store(true, Ordering::SeqCst);
+        for worker in load {
+            worker.join().expect("a load thread");
+        }
+        (rows_before, log_count(&app.store))
+    });
+
+    let restored = Store::open(&copy).expect("the backup opens");
+    let copied_rows = log_count(&restored);
+    assert!(
+        (rows_before..rows_after).contains(&copied_rows),
+        "the copy holds a moment of the load: {rows_before} <= {copied_rows} < {rows_after}"
+    );
+    assert!(
+        restored.get_user(granted).expect("read").is_some(),
+        "users are in the copy"
+    );
+    drop(restored);
+    let out = taskcenter(&["audit", "--db", path_str(&copy)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the backup passes the audit: {out:?}"
+    );
+    assert_clean(&audit(&app));
+}
+
+fn log_count(store: &Store) -> i64 {
+    store
+        .conn()
+        .expect("a connection")
+        .query_row("SELECT COUNT(*) FROM logs", [], |r| r.get(0))
+        .expect("count the log rows")
+}
