@@ -12,9 +12,11 @@ use crate::store::ledger::{Failure, settle_failure};
 const SWEEP_BATCH: usize = 1000;
 
 /// How long a submission may legitimately stay NOT_START without an
-/// upstream id: every attempt timing out, plus a minute.
+/// upstream id: every attempt timing out, plus one more timeout (at least
+/// 10 s) of margin for the database work around them.
 pub fn orphan_grace_secs(config: &Config) -> i64 {
-    (config.retry_times as i64 + 1) * config.upstream_timeout_secs as i64 + 60
+    let timeout = config.upstream_timeout_secs as i64;
+    (config.retry_times as i64 + 1) * timeout + timeout.max(10)
 }
 
 /// Runs the three sweeps at `now` (unix s).
