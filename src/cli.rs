@@ -14,9 +14,22 @@ use crate::store::channels::{CHANNEL_DISABLED, CHANNEL_ENABLED, ChannelFields};
 use crate::store::tokens::NewToken;
 use crate::store::users::NewUser;
 
-/// Opens the database for a command.
+/// Opens the database for a command (created when new, so a shell script
+/// can bootstrap users, keys and channels before the first `serve`).
 pub fn open(db: &Path) -> AppResult<Store> {
     Store::open_with_pool_size(db, 2)
+}
+
+/// Opens a database that must exist already (audit, backup): a mistyped
+/// path must not pass an audit of a fresh, empty file.
+pub fn open_existing(db: &Path) -> AppResult<Store> {
+    if !db.is_file() {
+        return Err(AppError::NotFound(format!(
+            "no database at {}",
+            db.display()
+        )));
+    }
+    open(db)
 }
 
 /// `user add`: creates a user and shows its access token once.

@@ -16,9 +16,12 @@ pub enum AppError {
     /// Authenticated but not allowed (403).
     #[error("{0}")]
     Forbidden(String),
-    /// Unknown record or route (404).
+    /// Unknown record (404).
     #[error("{0}")]
     NotFound(String),
+    /// No such route (404).
+    #[error("route not found")]
+    RouteNotFound,
     /// Wrong HTTP method for the route (405).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -56,7 +59,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::RouteNotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +79,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "task_not_exist",
+            AppError::RouteNotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::PayloadTooLarge(_) => "request_too_large",
             AppError::Unavailable(_) => "no_available_channel",

@@ -259,9 +259,9 @@ fn main() -> ExitCode {
         Command::User(cmd) => print_json(user(cmd)),
         Command::Token(cmd) => print_json(token(cmd)),
         Command::Channel(cmd) => print_json(channel(cmd)),
-        Command::Backup(args) => {
-            print_json(cli::open(&args.db.db).and_then(|store| cli::backup(&store, &args.to)))
-        }
+        Command::Backup(args) => print_json(
+            cli::open_existing(&args.db.db).and_then(|store| cli::backup(&store, &args.to)),
+        ),
     };
     match result {
         Ok(code) => code,
@@ -371,7 +371,8 @@ fn channel(cmd: ChannelCmd) -> Result<serde_json::Value, AppError> {
 }
 
 fn audit(args: AuditArgs) -> Result<ExitCode, String> {
-    let store = cli::open(&args.db.db).map_err(|e| format!("cannot open database: {e}"))?;
+    let store =
+        cli::open_existing(&args.db.db).map_err(|e| format!("cannot open database: {e}"))?;
     let config = Config {
         task_timeout_secs: args.task_timeout_secs,
         poll_interval_ms: args.poll_interval_ms,

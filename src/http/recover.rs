@@ -14,7 +14,7 @@ pub fn to_app_error(r: &Rejection) -> AppError {
         return clone_error(e);
     }
     if r.is_not_found() {
-        return AppError::NotFound("route not found".into());
+        return AppError::RouteNotFound;
     }
     if r.find::<warp::reject::MethodNotAllowed>().is_some() {
         return AppError::MethodNotAllowed;
@@ -48,6 +48,7 @@ fn clone_error(e: &AppError) -> AppError {
         AppError::NotFound(m) => AppError::NotFound(m.clone()),
         AppError::PayloadTooLarge(n) => AppError::PayloadTooLarge(*n),
         AppError::MethodNotAllowed => AppError::MethodNotAllowed,
+        AppError::RouteNotFound => AppError::RouteNotFound,
         AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
         AppError::Upstream { status, message } => AppError::Upstream {
             status: *status,

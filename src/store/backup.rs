@@ -13,6 +13,13 @@ impl Store {
     /// in one step (one WAL read snapshot, so writers are never blocked and
     /// the copy is consistent). Written to a temporary file, then renamed.
     pub fn backup_to(&self, to: &Path) -> AppResult<u64> {
+        if let Some(parent) = to.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
         let tmp = to.with_extension("backup-partial");
         let _ = std::fs::remove_file(&tmp);
         let src = self.conn()?;

@@ -143,7 +143,9 @@ pub fn run_once(
             .into_iter()
             .filter_map(|(id, tasks)| channels.get(&id).map(|c| (c.clone(), tasks)))
             .collect();
-        report.add(&poll_channels(store, platforms, config, clock, stop, work));
+        report.add(&poll_channels(
+            store, platforms, config, clock, stop, start_ms, work,
+        ));
         if !full_round {
             break;
         }
@@ -158,6 +160,7 @@ fn poll_channels(
     config: &Config,
     clock: &dyn Clock,
     stop: &AtomicBool,
+    start_ms: i64,
     work: Vec<(Channel, Vec<DueTask>)>,
 ) -> PassReport {
     let queue = Mutex::new(work);
@@ -169,7 +172,9 @@ fn poll_channels(
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.pop());
                     let Some((channel, tasks)) = next else { break };
-                    let r = poll_channel(store, platforms, config, clock, stop, &channel, &tasks);
+                    let r = poll_channel(
+                        store, platforms, config, clock, stop, start_ms, &channel, &tasks,
+                    );
                     if let Ok(mut t) = total.lock() {
                         t.add(&r);
                     }
@@ -182,12 +187,18 @@ fn poll_channels(
 
 /// Polls one channel's due tasks in batches; a failed request pushes the
 /// channel's remaining tasks back with backoff and ends its turn.
+///
+/// Next polls are scheduled from the pass's start, so a task polled in this
+/// pass is due again by the next one (a fetch that took some milliseconds
+/// must not make it miss the next pass and wait a whole extra interval).
+#[allow(clippy::too_many_arguments)]
 fn poll_channel(
     store: &Store,
     platforms: &Platforms,
     config: &Config,
     clock: &dyn Clock,
     stop: &AtomicBool,
+    start_ms: i64,
     channel: &Channel,
     tasks: &[DueTask],
 ) -> PassReport {
@@ -252,12 +263,11 @@ fn poll_channel(
             .map(|a| (a.upstream_id.as_str(), a))
             .collect();
         let now = clock.now();
-        let now_ms = clock.now_ms();
         let mut changes = Vec::with_capacity(batch.len());
         let mut missing = Vec::new();
         for t in batch {
             match by_id.get(t.upstream_task_id.as_str()) {
-                Some(up) => changes.push(mapping::change_for(t, up, now, now_ms + interval)),
+                Some(up) => changes.push(mapping::change_for(t, up, now, start_ms + interval)),
                 None => missing.push(t.clone()),
             }
         }

@@ -511,7 +511,7 @@ fn channel_command_errors_exit_non_zero_with_one_line() {
 }
 
 #[test]
-fn backup_into_a_missing_folder_fails_with_one_line() {
+fn backup_creates_missing_folders_and_refuses_a_missing_database() {
     let app = spawn_app();
     let db = db_path(&app);
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -521,8 +521,14 @@ fn backup_into_a_missing_folder_fails_with_one_line() {
         .join("such")
         .join("folder")
         .join("b.db");
-    error_line(&["backup", "--db", path_str(&db), "--to", path_str(&to)]);
-    assert!(!to.exists());
+    let out = ok_json(&["backup", "--db", path_str(&db), "--to", path_str(&to)]);
+    assert!(out["bytes"].as_u64().unwrap_or(0) > 0, "{out}");
+    assert!(to.exists());
+    // A mistyped --db must not create and back up an empty database.
+    let missing = dir.path().join("typo.db");
+    error_line(&["backup", "--db", path_str(&missing), "--to", path_str(&to)]);
+    error_line(&["audit", "--db", path_str(&missing)]);
+    assert!(!missing.exists());
 }
 
 /// Raises the flag when dropped, also while unwinding.
