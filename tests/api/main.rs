@@ -10,6 +10,7 @@ mod options;
 mod process;
 mod process_support;
 mod quickstart;
+mod races;
 mod relay;
 mod relay_fetch;
 mod relay_retry;
