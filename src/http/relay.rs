@@ -60,9 +60,8 @@ pub fn submit(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .and_then(
             |action: String, headers: HeaderMap, bytes: Vec<u8>, state: State| async move {
                 let task_id = blocking(move || {
-                    let key = api_key(&headers);
                     // Authenticate before parsing so a bad key is a 401 whatever the body.
-                    crate::relay::authenticate_key(&state.store, &key, state.clock.now())?;
+                    let (token, user) = key_owner(&state, &headers)?;
                     let body: Value = body::parse_json(&bytes)?;
                     crate::relay::submit(
                         &state.store,
@@ -70,7 +69,8 @@ pub fn submit(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reje
                         &state.config,
                         state.clock.as_ref(),
                         crate::relay::Submission {
-                            key: &key,
+                            token: &token,
+                            user: &user,
                             platform: "suno",
                             action: &action,
                             body: &body,

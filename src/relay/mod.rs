@@ -44,8 +44,10 @@ pub fn authenticate_key(store: &Store, key: &str, now: i64) -> AppResult<(Token,
 /// A client's submission as it arrived.
 #[derive(Debug, Clone, Copy)]
 pub struct Submission<'a> {
-    /// The `sk-...` key.
-    pub key: &'a str,
+    /// The authenticated key (see [`authenticate_key`]).
+    pub token: &'a Token,
+    /// Its owner.
+    pub user: &'a User,
     /// Platform name, e.g. `suno`.
     pub platform: &'a str,
     /// Action from the path, e.g. `music`.
@@ -64,13 +66,13 @@ pub fn submit(
     sub: Submission<'_>,
 ) -> AppResult<String> {
     let Submission {
-        key,
+        token,
+        user,
         platform: platform_name,
         action,
         body,
     } = sub;
     let now = clock.now();
-    let (token, user) = authenticate_key(store, key, now)?;
     let platform = platforms
         .get(platform_name)
         .ok_or_else(|| AppError::bad(format!("unknown platform {platform_name}")))?;
