@@ -53,7 +53,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "request body is empty: expected a JSON object",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| AppError::bad(format!("invalid JSON body: {e}")))
+    // serde skips unread fields without checking their bytes: check them all.
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| AppError::bad(format!("request body is not valid UTF-8: {e}")))?;
+    // Every body of this API is an object; serde would otherwise read an
+    // array as the struct's fields in order.
+    if !text.trim_start().starts_with('{') {
+        return Err(AppError::bad("request body must be a JSON object"));
+    }
+    serde_json::from_str(text).map_err(|e| AppError::bad(format!("invalid JSON body: {e}")))
 }
 
 /// The body parsed as JSON into `T`.

@@ -1,7 +1,9 @@
+mod access_matrix;
 mod auth;
 mod channels;
 mod cli;
 mod helpers;
+mod hostile_input;
 mod ledger_audit;
 #[path = "../../examples/mock_suno/mock.rs"]
 mod mock;
