@@ -80,16 +80,24 @@ CREATE TABLE tasks (
     poll_attempts    INTEGER NOT NULL DEFAULT 0,
     poll_failures    INTEGER NOT NULL DEFAULT 0
 );
--- /api/task/self: a user's tasks newest first.
-CREATE INDEX idx_tasks_user ON tasks(user_id, id);
--- /api/task/ filters.
-CREATE INDEX idx_tasks_channel ON tasks(channel_id, id);
-CREATE INDEX idx_tasks_status ON tasks(status, platform, submit_time);
-CREATE INDEX idx_tasks_platform ON tasks(platform, submit_time);
-CREATE INDEX idx_tasks_submit ON tasks(submit_time);
--- A narrow copy of the id order, so deep OFFSET pages walk a small index
--- instead of the wide table rows.
-CREATE INDEX idx_tasks_order ON tasks(id);
+-- Task lists (list_tasks in src/store/tasks.rs; figures in BENCHMARKS.md).
+-- A list is a COUNT(*) of the matches and a page of ids newest first; each
+-- index stores every filter column (user_id, channel_id, status, platform,
+-- action, submit_time) it is used with, so no filter reads table rows.
+-- An owner's or a channel's tasks, in id order.
+CREATE INDEX idx_tasks_user ON tasks(user_id, id, status, platform, action, submit_time);
+CREATE INDEX idx_tasks_channel ON tasks(channel_id, id, status, platform, action, submit_time);
+-- Admin counts seek the range of their status / platform / time filters.
+CREATE INDEX idx_tasks_status ON tasks(status, platform, submit_time, action, channel_id);
+CREATE INDEX idx_tasks_platform ON tasks(platform, submit_time, status, action, channel_id);
+CREATE INDEX idx_tasks_submit ON tasks(submit_time, status, platform, action, channel_id);
+-- Admin pages walk the id order newest first, test the filters here and stop
+-- once the page is full (sorting every match would cost another count).
+CREATE INDEX idx_tasks_order ON tasks(id, status, platform, action, channel_id, submit_time);
+-- The narrowest copy of the id order: COUNT(*) of all tasks adds up its
+-- pages, and deep unfiltered OFFSETs step through it. Ids only grow, so
+-- inserts append to it.
+CREATE INDEX idx_tasks_ids ON tasks(id);
 -- The worker: only non-final tasks are in this index, so it stays as small
 -- as the backlog however large the history grows.
 CREATE INDEX idx_tasks_due ON tasks(next_poll_at_ms)

@@ -160,11 +160,17 @@ impl Platforms {
     }
 }
 
-/// A ureq agent with the given overall timeout that reports HTTP errors as
-/// responses (so their bodies can be read).
+/// A ureq agent that reports HTTP errors as responses (so their bodies can
+/// be read). `timeout` bounds the connect, the wait for the answer and the
+/// body each: a per-stage limit, because a global one makes ureq resolve
+/// every host on a thread of its own.
 pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
+        .timeout_send_request(Some(timeout))
+        .timeout_send_body(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
         .http_status_as_error(false)
         .max_idle_connections_per_host(64)
         .build()

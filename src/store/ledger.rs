@@ -4,10 +4,10 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::Store;
 use super::logs::{LOG_CONSUME, LOG_REFUND, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
-use super::{Store, immediate};
 use crate::domain::TaskStatus;
 use crate::error::{AppError, AppResult};
 use crate::secrets::new_task_id;
@@ -37,7 +37,7 @@ pub struct Reservation {
 /// consume log row, all or nothing. Insufficient quota → 403, nothing charged.
 pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
     let mut conn = store.conn()?;
-    let tx = immediate(&mut conn)?;
+    let tx = store.immediate(&mut conn)?;
     let charge = r.quote.charge;
     let (username, token_name, unlimited, status): (String, String, bool, i64) = tx
         .query_row(
@@ -58,40 +58,44 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
     if status != super::tokens::TOKEN_ENABLED {
         return Err(AppError::Forbidden("API key is not enabled".into()));
     }
-    let user_ok = tx.execute(
-        "UPDATE users SET quota = quota - ?1, used_quota = used_quota + ?1
-         WHERE id = ?2 AND status = 1 AND quota >= ?1",
-        params![charge, r.user_id],
-    )?;
+    let user_ok = tx
+        .prepare_cached(
+            "UPDATE users SET quota = quota - ?1, used_quota = used_quota + ?1
+             WHERE id = ?2 AND status = 1 AND quota >= ?1",
+        )?
+        .execute(params![charge, r.user_id])?;
     if user_ok == 0 {
         return Err(AppError::Forbidden(format!(
             "insufficient user quota: this call costs {charge}"
         )));
     }
     if !unlimited {
-        let key_ok = tx.execute(
-            "UPDATE tokens SET remain_quota = remain_quota - ?1, used_quota = used_quota + ?1, accessed_time = ?3
-             WHERE id = ?2 AND remain_quota >= ?1",
-            params![charge, r.token_id, now],
-        )?;
+        let key_ok = tx
+            .prepare_cached(
+                "UPDATE tokens SET remain_quota = remain_quota - ?1, used_quota = used_quota + ?1,
+                    accessed_time = ?3
+                 WHERE id = ?2 AND remain_quota >= ?1",
+            )?
+            .execute(params![charge, r.token_id, now])?;
         if key_ok == 0 {
             return Err(AppError::Forbidden(format!(
                 "insufficient API key quota: this call costs {charge}"
             )));
         }
     } else {
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE tokens SET used_quota = used_quota + ?1, accessed_time = ?3 WHERE id = ?2",
-            params![charge, r.token_id, now],
-        )?;
+        )?
+        .execute(params![charge, r.token_id, now])?;
     }
     let task_id = new_task_id();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, channel_id, quota, action,
             status, progress, submit_time, properties, data, token_id, model_name, model_price, group_ratio,
             next_poll_at_ms)
          VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'NOT_START', '0%', ?1, ?8, '{}', ?9, ?10, ?11, ?12, 0)",
-        params![
+    )?
+    .execute(params![
             now,
             task_id,
             r.platform,
@@ -104,8 +108,7 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
             r.model_name,
             r.quote.model_price,
             r.quote.group_ratio
-        ],
-    )?;
+        ])?;
     let row_id = tx.last_insert_rowid();
     insert_log(
         &tx,
@@ -145,33 +148,38 @@ pub fn mark_submitted(
     now: i64,
 ) -> AppResult<bool> {
     let mut conn = store.conn()?;
-    let tx = immediate(&mut conn)?;
-    let n = tx.execute(
-        "UPDATE tasks SET upstream_task_id = ?2, channel_id = ?3, status = 'SUBMITTED', progress = '10%',
-             updated_at = ?4, next_poll_at_ms = ?5
-         WHERE id = ?1 AND status = 'NOT_START' AND upstream_task_id = ''",
-        params![task_row_id, upstream_id, channel_id, now, first_poll_at_ms],
-    )?;
+    let tx = store.immediate(&mut conn)?;
+    let n = tx
+        .prepare_cached(
+            "UPDATE tasks SET upstream_task_id = ?2, channel_id = ?3, status = 'SUBMITTED',
+                progress = '10%', updated_at = ?4, next_poll_at_ms = ?5
+             WHERE id = ?1 AND status = 'NOT_START' AND upstream_task_id = ''",
+        )?
+        .execute(params![
+            task_row_id,
+            upstream_id,
+            channel_id,
+            now,
+            first_poll_at_ms
+        ])?;
     if n == 1 {
-        let (user_id, quota, task_id): (i64, i64, String) = tx.query_row(
-            "SELECT user_id, quota, task_id FROM tasks WHERE id = ?1",
-            params![task_row_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let (user_id, quota, task_id): (i64, i64, String) = tx
+            .prepare_cached("SELECT user_id, quota, task_id FROM tasks WHERE id = ?1")?
+            .query_row(params![task_row_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         // The charge is booked against the channel that took the job, which
         // after a retry is not the first one chosen.
-        tx.execute(
-            "UPDATE logs SET channel_id = ?2 WHERE task_id = ?1 AND type = 2",
-            params![task_id, channel_id],
-        )?;
-        tx.execute(
-            "UPDATE users SET request_count = request_count + 1 WHERE id = ?1",
-            params![user_id],
-        )?;
-        tx.execute(
-            "UPDATE channels SET used_quota = used_quota + ?2 WHERE id = ?1",
-            params![channel_id, quota],
-        )?;
+        // `+type` keeps the planner on the task-id index (the type index
+        // would walk every charge ever logged).
+        tx.prepare_cached(
+            "UPDATE logs SET channel_id = ?2 WHERE task_id = ?1 AND +type = 2 AND channel_id != ?2",
+        )?
+        .execute(params![task_id, channel_id])?;
+        tx.prepare_cached("UPDATE users SET request_count = request_count + 1 WHERE id = ?1")?
+            .execute(params![user_id])?;
+        tx.prepare_cached("UPDATE channels SET used_quota = used_quota + ?2 WHERE id = ?1")?
+            .execute(params![channel_id, quota])?;
     }
     tx.commit()?;
     Ok(n == 1)
@@ -204,7 +212,7 @@ pub fn settle_failure(
     now: i64,
 ) -> AppResult<bool> {
     let mut conn = store.conn()?;
-    let tx = immediate(&mut conn)?;
+    let tx = store.immediate(&mut conn)?;
     let done = settle_failure_in(&tx, task_row_id, expected, failure, now)?;
     tx.commit()?;
     Ok(done)

@@ -20,6 +20,7 @@ pub mod user_admin;
 pub mod users;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
@@ -35,6 +36,32 @@ pub type Conn = PooledConnection<SqliteConnectionManager>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<SqliteConnectionManager>,
+    /// SQLite has one writer at a time. Writers of this process queue here
+    /// instead of in SQLite's busy handler, which waits by sleeping (slow
+    /// hand-over, long tails). Other processes (the CLI) still meet the
+    /// busy timeout.
+    writer: Arc<Mutex<()>>,
+}
+
+/// A `BEGIN IMMEDIATE` transaction holding this process's writer turn.
+/// Dropped without [`WriteTx::commit`], it rolls back.
+pub struct WriteTx<'a> {
+    tx: Transaction<'a>,
+    _turn: MutexGuard<'a, ()>,
+}
+
+impl<'a> std::ops::Deref for WriteTx<'a> {
+    type Target = Transaction<'a>;
+    fn deref(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+}
+
+impl WriteTx<'_> {
+    /// Commits, then gives the writer turn to the next one.
+    pub fn commit(self) -> Result<(), rusqlite::Error> {
+        self.tx.commit()
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -70,7 +97,19 @@ impl Store {
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Starts a `BEGIN IMMEDIATE` transaction on `conn`: the write lock is
+    /// taken up front, so a read-then-write never fails half-way with
+    /// "database is locked".
+    pub fn immediate<'a>(&'a self, conn: &'a mut Connection) -> AppResult<WriteTx<'a>> {
+        let turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// A connection from the pool.
@@ -89,12 +128,6 @@ fn init_connection(conn: &Connection) -> Result<(), rusqlite::Error> {
          PRAGMA cache_size = -65536;
          PRAGMA temp_store = MEMORY;",
     )
-}
-
-/// Starts a `BEGIN IMMEDIATE` transaction: the write lock is taken up front,
-/// so a read-then-write never fails half-way with "database is locked".
-pub fn immediate(conn: &mut Connection) -> AppResult<Transaction<'_>> {
-    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// Parses stored JSON text, falling back to `{}` for anything unreadable.

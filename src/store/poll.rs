@@ -3,8 +3,8 @@
 
 use rusqlite::params;
 
+use super::Store;
 use super::ledger::{Failure, settle_failure_in};
-use super::{Store, immediate};
 use crate::domain::TaskStatus;
 use crate::error::AppResult;
 
@@ -100,7 +100,7 @@ impl Store {
     /// the refunding settlement; every update is conditional on `expected`.
     pub fn apply_changes(&self, changes: &[TaskChange], now: i64) -> AppResult<Applied> {
         let mut conn = self.conn()?;
-        let tx = immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let mut out = Applied::default();
         for c in changes {
             if c.status == TaskStatus::Failure {
@@ -160,7 +160,7 @@ impl Store {
             return Ok(());
         }
         let mut conn = self.conn()?;
-        let tx = immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         {
             let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE tasks SET next_poll_at_ms = ?2, poll_attempts = poll_attempts + 1,

@@ -207,40 +207,94 @@ pub struct TaskFilter {
     pub end_timestamp: Option<i64>,
 }
 
+/// Which statement a WHERE clause is for: they use indexes differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// `COUNT(*)`: seek the narrowest range of matches.
+    Count,
+    /// The page of ids: walk an index newest first, stop when it is full;
+    /// start the walk at `max_id` when given.
+    Page { max_id: Option<i64> },
+}
+
+/// A page walk steps over at least this many rows newer than a time range
+/// before a second pass over the matches is worth finding where to start.
+const WALK_SKIP_MIN: i64 = 2_000;
+
 impl TaskFilter {
+    /// The WHERE clause of the count (empty when nothing is filtered).
     fn where_clause(&self) -> (String, Vec<Box<dyn ToSql>>) {
-        let mut conds: Vec<&str> = Vec::new();
+        self.clause(Purpose::Count)
+    }
+
+    /// The columns whose terms may drive an index for `purpose`; every
+    /// other term is written `+col`, which no index can serve. That is how
+    /// the planner, which has no statistics (nothing runs ANALYZE), is held
+    /// to the plans schema.sql was laid out for:
+    /// - a task id, an owner or a channel always drives: its index is in id
+    ///   order and stores the other filter columns;
+    /// - otherwise the count seeks status + platform + time range
+    ///   (idx_tasks_status), platform + time (idx_tasks_platform), status
+    ///   alone (idx_tasks_status) or the time range (idx_tasks_submit),
+    ///   whichever is the narrowest range, and tests the rest in the index;
+    /// - and the page walks idx_tasks_order newest first, testing every
+    ///   filter in the index, and stops once the page is full, where a sort
+    ///   of all matches would cost as much as the count again.
+    fn drivers(&self, purpose: Purpose) -> &'static [&'static str] {
+        let timed = self.start_timestamp.is_some() || self.end_timestamp.is_some();
+        if self.task_id.is_some() {
+            &["task_id"]
+        } else if self.user_id.is_some() {
+            &["user_id"]
+        } else if self.channel_id.is_some() {
+            &["channel_id"]
+        } else if purpose != Purpose::Count {
+            &[]
+        } else if self.platform.is_some() {
+            &["status", "platform", "submit_time"]
+        } else if self.status.is_some() && !timed {
+            &["status"]
+        } else {
+            &["submit_time"]
+        }
+    }
+
+    /// Builds the WHERE clause for `purpose` and its parameters.
+    fn clause(&self, purpose: Purpose) -> (String, Vec<Box<dyn ToSql>>) {
+        let drivers = self.drivers(purpose);
+        let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut term = |col: &str, op: &str, v: Box<dyn ToSql>| {
+            let plus = if drivers.contains(&col) { "" } else { "+" };
+            conds.push(format!("{plus}{col} {op} ?"));
+            args.push(v);
+        };
         if let Some(v) = self.user_id {
-            conds.push("user_id = ?");
-            args.push(Box::new(v));
+            term("user_id", "=", Box::new(v));
         }
         if let Some(v) = self.channel_id {
-            conds.push("channel_id = ?");
-            args.push(Box::new(v));
+            term("channel_id", "=", Box::new(v));
         }
         if let Some(v) = self.status {
-            conds.push("status = ?");
-            args.push(Box::new(v.as_str()));
+            term("status", "=", Box::new(v.as_str()));
         }
         if let Some(v) = &self.platform {
-            conds.push("platform = ?");
-            args.push(Box::new(v.clone()));
+            term("platform", "=", Box::new(v.clone()));
         }
         if let Some(v) = &self.task_id {
-            conds.push("task_id = ?");
-            args.push(Box::new(v.clone()));
+            term("task_id", "=", Box::new(v.clone()));
         }
         if let Some(v) = &self.action {
-            conds.push("action = ?");
-            args.push(Box::new(v.clone()));
+            term("action", "=", Box::new(v.clone()));
         }
         if let Some(v) = self.start_timestamp {
-            conds.push("submit_time >= ?");
-            args.push(Box::new(v));
+            term("submit_time", ">=", Box::new(v));
         }
         if let Some(v) = self.end_timestamp {
-            conds.push("submit_time <= ?");
+            term("submit_time", "<=", Box::new(v));
+        }
+        if let Purpose::Page { max_id: Some(v) } = purpose {
+            conds.push("id <= ?".into());
             args.push(Box::new(v));
         }
         let clause = if conds.is_empty() {
@@ -301,7 +355,7 @@ impl Store {
     /// quota moves, so this is not how users create tasks).
     pub fn insert_tasks_raw(&self, tasks: &[NewTask]) -> AppResult<Vec<i64>> {
         let mut conn = self.conn()?;
-        let tx = super::immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let mut ids = Vec::with_capacity(tasks.len());
         {
             let mut stmt = tx.prepare_cached(
@@ -344,10 +398,16 @@ impl Store {
     }
 
     /// One page of tasks matching `filter`, newest first, with the total.
+    ///
+    /// The count and the page are read in one transaction, so the total
+    /// always agrees with the page.
     pub fn list_tasks(&self, filter: &TaskFilter, page: Page) -> AppResult<TaskPage> {
-        let conn = self.conn()?;
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        // Without a filter SQLite counts the pages of the narrowest index
+        // instead of stepping through its rows.
         let (clause, args) = filter.where_clause();
-        let total: i64 = conn
+        let total: i64 = tx
             .prepare_cached(&format!("SELECT COUNT(*) FROM tasks {clause}"))?
             .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
         let offset = page.offset();
@@ -357,22 +417,56 @@ impl Store {
                 total,
             });
         }
+        // Asking for no more rows than remain lets the walk stop at the last
+        // match instead of reading on to the end of the index.
+        let limit = page.page_size.min(total - offset);
+        // A time range that ends in the past leaves every newer task above
+        // the newest match, for the walk to step over. When they outnumber
+        // half the matches, one more pass over the matches (cheaper per row
+        // than the walk) finds the newest one to start from.
+        let skip_limit = (total / 2).max(WALK_SKIP_MIN);
+        let max_id = match filter.end_timestamp {
+            Some(end) if newer_than(&tx, end, skip_limit)? >= skip_limit => {
+                let (clause, args) = filter.where_clause();
+                // MAX(+id): `id` bare would let SQLite walk the id order
+                // from the top, the very walk this avoids.
+                tx.prepare_cached(&format!("SELECT MAX(+id) FROM tasks {clause}"))?
+                    .query_row(params_from_iter(args.iter()), |r| r.get(0))?
+            }
+            _ => None,
+        };
         // Page the ids first (narrow index walk), then read only those rows.
+        // The page is a FROM subquery, run as a co-routine in id order:
+        // `id IN (subquery)` would build a temporary b-tree on every call.
+        // `LIMIT +?`: a bare `?` there makes SQLite re-prepare the statement
+        // every time a new value is bound.
+        let (clause, args) = filter.clause(Purpose::Page { max_id });
         let sql = format!(
-            "SELECT {TASK_COLUMNS}, COALESCE(u.username, '') FROM tasks t
+            "SELECT {TASK_COLUMNS}, COALESCE(u.username, '')
+             FROM (SELECT id FROM tasks {clause} ORDER BY id DESC LIMIT +? OFFSET +?) AS p
+             JOIN tasks t ON t.id = p.id
              LEFT JOIN users u ON u.id = t.user_id
-             WHERE t.id IN (SELECT id FROM tasks {clause} ORDER BY id DESC LIMIT ? OFFSET ?)
-             ORDER BY t.id DESC"
+             ORDER BY p.id DESC"
         );
         let mut all: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
-        all.push(&page.page_size);
+        all.push(&limit);
         all.push(&offset);
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let items = stmt
+        let items = tx
+            .prepare_cached(&sql)?
             .query_map(params_from_iter(all), |r| {
                 Ok((task_from_row(r)?, r.get::<_, String>(26)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TaskPage { items, total })
     }
+}
+
+/// How many tasks were submitted after `end`, counting no further than
+/// `limit`.
+fn newer_than(conn: &rusqlite::Connection, end: i64, limit: i64) -> AppResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE submit_time > ?1 LIMIT +?2)",
+        )?
+        .query_row(rusqlite::params![end, limit], |r| r.get(0))?)
 }

@@ -111,7 +111,7 @@ impl Store {
         check_expiry(new.expired_time)?;
         let key = new_api_key();
         let mut conn = self.conn()?;
-        let conn = super::immediate(&mut conn)?;
+        let conn = self.immediate(&mut conn)?;
         conn.execute(
             "INSERT INTO tokens (user_id, name, key_hash, status, remain_quota, unlimited_quota, expired_time, created_at)
              VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7)",
@@ -187,7 +187,7 @@ impl Store {
             return Err(AppError::bad("name must be at most 64 characters"));
         }
         let mut conn = self.conn()?;
-        let tx = super::immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let before: Option<i64> = tx
             .query_row(
                 "SELECT remain_quota FROM tokens WHERE id = ?1 AND user_id = ?2",

@@ -2,9 +2,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::Store;
 use super::logs::{LOG_MANAGE, LOG_TOPUP, NewLog, insert_log};
 use super::users::{USER_COLUMNS, User, user_from_row};
-use super::{Store, immediate};
 use crate::clock::unix_now;
 use crate::domain::{Page, Role};
 use crate::error::{AppError, AppResult};
@@ -127,7 +127,7 @@ impl Store {
             return Err(AppError::bad("delta must not be zero"));
         }
         let mut conn = self.conn()?;
-        let tx = immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let (username, quota): (String, i64) = tx
             .query_row(
                 "SELECT username, quota FROM users WHERE id = ?1",

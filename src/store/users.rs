@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::{Store, immediate};
+use super::Store;
 use crate::clock::unix_now;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -99,7 +99,7 @@ impl Store {
     /// one when it has none yet. Returns the token when one was generated.
     pub fn ensure_root(&self, token: Option<&str>) -> AppResult<Option<String>> {
         let mut conn = self.conn()?;
-        let tx = immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let has_token: Option<bool> = tx
             .query_row(
                 "SELECT access_token_hash IS NOT NULL FROM users WHERE id = 1",
@@ -167,7 +167,7 @@ impl Store {
         }
         let token = new_access_token();
         let mut conn = self.conn()?;
-        let tx = immediate(&mut conn)?;
+        let tx = self.immediate(&mut conn)?;
         let taken: Option<i64> = tx
             .query_row(
                 "SELECT id FROM users WHERE username = ?1",
