@@ -8,14 +8,41 @@ use warp::reply::{Reply, Response};
 
 use crate::error::AppError;
 
+/// The management success envelope, serialized straight from `data` (no
+/// intermediate `Value` tree: list pages carry raw stored JSON).
+#[derive(Serialize)]
+struct Success<T> {
+    success: bool,
+    message: &'static str,
+    data: T,
+}
+
+/// The Suno-style success envelope.
+#[derive(Serialize)]
+struct SunoSuccess<T> {
+    code: &'static str,
+    message: &'static str,
+    data: T,
+}
+
 /// `{"success": true, "message": "", "data": data}` with 200.
 pub fn ok<T: Serialize>(data: T) -> Response {
-    warp::reply::json(&json!({"success": true, "message": "", "data": data})).into_response()
+    warp::reply::json(&Success {
+        success: true,
+        message: "",
+        data,
+    })
+    .into_response()
 }
 
 /// `{"code": "success", "message": "", "data": data}` with 200.
 pub fn suno_ok<T: Serialize>(data: T) -> Response {
-    warp::reply::json(&json!({"code": "success", "message": "", "data": data})).into_response()
+    warp::reply::json(&SunoSuccess {
+        code: "success",
+        message: "",
+        data,
+    })
+    .into_response()
 }
 
 /// The management error envelope.
@@ -53,10 +80,28 @@ pub fn render_error(flavor: Flavor, err: &AppError) -> Response {
 }
 
 /// The `data` of every paginated list.
+#[derive(Debug, Serialize)]
+pub struct PageData<T> {
+    /// Rows of this page.
+    pub items: Vec<T>,
+    /// All matching rows.
+    pub total: i64,
+    /// 1-based page number.
+    pub page: i64,
+    /// Rows per page.
+    pub page_size: i64,
+}
+
+/// Wraps a page of rows.
 pub fn page_data<T: Serialize>(
-    items: T,
+    items: Vec<T>,
     total: i64,
     page: crate::domain::Page,
-) -> serde_json::Value {
-    json!({"items": items, "total": total, "page": page.p, "page_size": page.page_size})
+) -> PageData<T> {
+    PageData {
+        items,
+        total,
+        page: page.p,
+        page_size: page.page_size,
+    }
 }

@@ -1,12 +1,12 @@
 //! The task lists: `GET /api/task/self` and `GET /api/task/`.
 
-use serde_json::json;
 use warp::{Filter, Rejection, Reply};
 
+use super::envelope::{PageData, page_data};
 use super::{State, auth, blocking, query, with_state};
 use crate::domain::{Page, QueryParams, Role, TaskStatus};
 use crate::error::AppResult;
-use crate::store::tasks::{TaskFilter, TaskPage};
+use crate::store::tasks::{TaskFilter, TaskPage, TaskView};
 
 /// Both task lists.
 pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
@@ -85,8 +85,8 @@ fn parse_filter(q: &QueryParams, admin: bool) -> AppResult<(TaskFilter, Page)> {
     ))
 }
 
-fn page_json(result: TaskPage, page: Page, admin: bool) -> serde_json::Value {
-    let items: Vec<_> = result
+fn page_json(result: TaskPage, page: Page, admin: bool) -> PageData<TaskView> {
+    let items: Vec<TaskView> = result
         .items
         .into_iter()
         .map(|(t, username)| {
@@ -97,5 +97,5 @@ fn page_json(result: TaskPage, page: Page, admin: bool) -> serde_json::Value {
             }
         })
         .collect();
-    json!({"items": items, "total": result.total, "page": page.p, "page_size": page.page_size})
+    page_data(items, result.total, page)
 }

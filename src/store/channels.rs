@@ -194,7 +194,7 @@ impl Store {
         let conn = self.conn()?;
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM channels", [], |r| r.get(0))?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+            "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY id DESC LIMIT +?1 OFFSET +?2"
         ))?;
         let items = stmt
             .query_map(params![page.page_size, page.offset()], channel_from_row)?

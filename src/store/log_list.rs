@@ -143,7 +143,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT id, created_at, type, user_id, username, token_id, token_name, channel_id,
                     model_name, quota, content, task_id, other
-             FROM logs {clause} ORDER BY id DESC LIMIT ? OFFSET ?"
+             FROM logs {clause} ORDER BY id DESC LIMIT +? OFFSET +?"
         ))?;
         let items = stmt
             .query_map(params_from_iter(all), |r| entry_from_row(r, admin))?

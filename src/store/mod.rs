@@ -125,7 +125,8 @@ fn init_connection(conn: &Connection) -> Result<(), rusqlite::Error> {
         "PRAGMA journal_mode = WAL;
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
-         PRAGMA cache_size = -65536;
+         PRAGMA cache_size = -8192;
+         PRAGMA mmap_size = 1073741824;
          PRAGMA temp_store = MEMORY;",
     )
 }

@@ -77,7 +77,7 @@ impl Store {
             "SELECT id, status, channel_id, upstream_task_id, poll_failures, progress, start_time
              FROM tasks INDEXED BY idx_tasks_due
              WHERE status IN {IN_FLIGHT} AND next_poll_at_ms <= ?1 AND upstream_task_id != ''
-             ORDER BY next_poll_at_ms LIMIT ?2"
+             ORDER BY next_poll_at_ms LIMIT +?2"
         ))?;
         let rows = stmt
             .query_map(params![cutoff_ms, limit as i64], |r| {
@@ -180,7 +180,7 @@ impl Store {
         self.sweep_query(
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due
-                 WHERE status IN {IN_FLIGHT} AND submit_time <= ?1 AND refunded = 0 LIMIT ?2"
+                 WHERE status IN {IN_FLIGHT} AND submit_time <= ?1 AND refunded = 0 LIMIT +?2"
             ),
             params![cutoff, limit as i64],
         )
@@ -193,7 +193,7 @@ impl Store {
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due
                  WHERE status IN {IN_FLIGHT} AND status = 'NOT_START' AND upstream_task_id = ''
-                   AND submit_time <= ?1 AND refunded = 0 LIMIT ?2"
+                   AND submit_time <= ?1 AND refunded = 0 LIMIT +?2"
             ),
             params![cutoff, limit as i64],
         )
@@ -206,7 +206,7 @@ impl Store {
                 "SELECT t.id, t.status FROM tasks t INDEXED BY idx_tasks_due
                  WHERE t.status IN {IN_FLIGHT} AND t.upstream_task_id != '' AND t.refunded = 0
                    AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.id = t.channel_id)
-                 LIMIT ?1"
+                 LIMIT +?1"
             ),
             params![limit as i64],
         )

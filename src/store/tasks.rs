@@ -3,7 +3,9 @@
 use rusqlite::{Row, ToSql, params_from_iter};
 use serde::Serialize;
 
-use super::{Store, json_value};
+use serde_json::value::RawValue;
+
+use super::Store;
 use crate::domain::{Page, TaskStatus};
 use crate::error::AppResult;
 
@@ -140,10 +142,22 @@ pub struct TaskView {
     pub finish_time: i64,
     /// Progress string.
     pub progress: String,
-    /// JSON object.
-    pub properties: serde_json::Value,
-    /// JSON value.
-    pub data: serde_json::Value,
+    /// JSON object, passed through as stored.
+    pub properties: Box<RawValue>,
+    /// JSON value, passed through as stored.
+    pub data: Box<RawValue>,
+}
+
+/// Stored JSON text as a raw value (validated, not rebuilt); `{}` when empty
+/// or unreadable.
+pub fn raw_json(text: &str) -> Box<RawValue> {
+    let text = text.trim();
+    if !text.is_empty()
+        && let Ok(raw) = RawValue::from_string(text.to_string())
+    {
+        return raw;
+    }
+    RawValue::from_string("{}".to_string()).unwrap_or_default()
 }
 
 impl Task {
@@ -166,8 +180,8 @@ impl Task {
             start_time: self.start_time,
             finish_time: self.finish_time,
             progress: self.progress.clone(),
-            properties: json_value(&self.properties),
-            data: json_value(&self.data),
+            properties: raw_json(&self.properties),
+            data: raw_json(&self.data),
         }
     }
 

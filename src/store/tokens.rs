@@ -157,7 +157,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3"
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = ?1 ORDER BY id DESC LIMIT +?2 OFFSET +?3"
         ))?;
         let items = stmt
             .query_map(

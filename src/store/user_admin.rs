@@ -43,7 +43,7 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT ?2 OFFSET ?3"
+            "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY id DESC LIMIT +?2 OFFSET +?3"
         ))?;
         let items = stmt
             .query_map(
