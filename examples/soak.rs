@@ -61,15 +61,19 @@ impl Tally {
     }
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        })
-        .unwrap_or(0)
+/// The server's resident memory in KiB: (anonymous, file-backed). SQLite
+/// reads through mmap, so file-backed pages are the OS page cache of the
+/// database file; anonymous pages are the process's own heap.
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
 }
 
 fn server_binary() -> PathBuf {
@@ -356,10 +360,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!(
-        "\nserver RSS over time (s: MiB): {}",
+        "\nserver RSS over time (s: anon MiB / file MiB): {}",
         samples
             .iter()
-            .map(|(s, k)| format!("{s}: {:.1}", *k as f64 / 1024.0))
+            .map(|(s, (a, f))| format!("{s}: {:.1}/{:.1}", *a as f64 / 1024.0, *f as f64 / 1024.0))
             .collect::<Vec<_>>()
             .join(", ")
     );
