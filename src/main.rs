@@ -214,7 +214,7 @@ struct ServeArgs {
     /// Access token of the root user (id 1); generated and printed once when absent on a new database.
     #[arg(long, env = "TASKCENTER_ROOT_TOKEN", hide_env_values = true)]
     root_token: Option<String>,
-    /// Timeout of one upstream call (submit or fetch), in seconds.
+    /// Timeout of one upstream call (submit or fetch), in seconds: bounds the wait for the answer and the body read each (connect at most 10 s).
     #[arg(long, env = "TASKCENTER_UPSTREAM_TIMEOUT_SECS", default_value_t = 60)]
     upstream_timeout_secs: u64,
     /// Extra submit attempts on other channels after a retryable upstream failure.
