@@ -96,11 +96,6 @@ pub fn list(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reject
         })
 }
 
-fn parse_id(id: &str) -> Result<i64, Rejection> {
-    id.parse()
-        .map_err(|_| warp::reject::custom(AppError::bad(format!("invalid channel id '{id}'"))))
-}
-
 /// `GET /api/channel/{id}`.
 pub fn get_one(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel" / String)
@@ -108,7 +103,7 @@ pub fn get_one(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rej
         .and(auth::role(state.clone(), Role::Admin))
         .and(with_state(state))
         .and_then(|id: String, _admin, state: State| async move {
-            let id = parse_id(&id)?;
+            let id = super::path_id("channel", &id)?;
             let channel = blocking(move || {
                 state
                     .store
@@ -145,7 +140,7 @@ pub fn delete(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .and(auth::role(state.clone(), Role::Admin))
         .and(with_state(state))
         .and_then(|id: String, _admin, state: State| async move {
-            let id = parse_id(&id)?;
+            let id = super::path_id("channel", &id)?;
             blocking(move || state.store.delete_channel(id)).await?;
             Ok::<_, Rejection>(ok(json!(null)))
         })

@@ -63,6 +63,12 @@ where
     }
 }
 
+/// A numeric id from a path segment; anything else → 400 naming `what`.
+pub fn path_id(what: &str, id: &str) -> Result<i64, Rejection> {
+    id.parse()
+        .map_err(|_| warp::reject::custom(AppError::bad(format!("invalid {what} id '{id}'"))))
+}
+
 /// Decoded query parameters (invalid encoding → 400).
 pub fn query() -> impl Filter<Extract = (crate::domain::QueryParams,), Error = Rejection> + Clone {
     warp::query::<Vec<(String, String)>>().map(crate::domain::QueryParams::new)

@@ -7,7 +7,6 @@ use warp::{Filter, Rejection, Reply};
 use super::envelope::{ok, page_data};
 use super::{State, auth, blocking, body, query, with_state};
 use crate::domain::{Page, QueryParams};
-use crate::error::AppError;
 use crate::store::tokens::{NewToken, TokenUpdate};
 use crate::store::users::User;
 
@@ -115,9 +114,7 @@ pub fn delete(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .and(auth::user(state.clone()))
         .and(with_state(state))
         .and_then(|id: String, user: User, state: State| async move {
-            let id: i64 = id.parse().map_err(|_| {
-                warp::reject::custom(AppError::bad(format!("invalid token id '{id}'")))
-            })?;
+            let id = super::path_id("token", &id)?;
             blocking(move || state.store.delete_token(user.id, id)).await?;
             Ok::<_, Rejection>(ok(serde_json::Value::Null))
         })

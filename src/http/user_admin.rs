@@ -18,11 +18,6 @@ pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .or(adjust_quota(state))
 }
 
-fn parse_id(id: &str) -> Result<i64, Rejection> {
-    id.parse()
-        .map_err(|_| warp::reject::custom(AppError::bad(format!("invalid user id '{id}'"))))
-}
-
 /// `GET /api/user/?p=1&page_size=20&keyword=` (admin).
 pub fn list(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user")
@@ -48,7 +43,7 @@ pub fn get_one(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rej
         .and(auth::role(state.clone(), Role::Admin))
         .and(with_state(state))
         .and_then(|id: String, _admin, state: State| async move {
-            let id = parse_id(&id)?;
+            let id = super::path_id("user", &id)?;
             let user = blocking(move || {
                 state
                     .store
@@ -122,7 +117,7 @@ pub fn adjust_quota(
         .and(with_state(state))
         .and_then(
             |id: String, actor: User, req: QuotaChange, state: State| async move {
-                let id = parse_id(&id)?;
+                let id = super::path_id("user", &id)?;
                 let user = blocking(move || {
                     let target = state
                         .store

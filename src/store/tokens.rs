@@ -198,7 +198,8 @@ impl Store {
         let Some(before) = before else {
             return Err(AppError::NotFound(format!("token {id} not found")));
         };
-        let n = tx.execute(
+        // The read above proved the key is the caller's, under the write lock.
+        tx.execute(
             "UPDATE tokens SET
                 name = COALESCE(?3, name),
                 status = COALESCE(?4, status),
@@ -216,9 +217,6 @@ impl Store {
                 up.expired_time
             ],
         )?;
-        if n == 0 {
-            return Err(AppError::NotFound(format!("token {id} not found")));
-        }
         let token = tx.query_row(
             &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"),
             params![id],
@@ -246,19 +244,22 @@ impl Store {
     /// The key and its owner for an `sk-...` secret, if any.
     pub fn token_by_key(&self, key: &str) -> AppResult<Option<(Token, User)>> {
         let conn = self.conn()?;
-        let cols: String = USER_COLUMNS
-            .split(", ")
-            .map(|c| format!("u.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let tcols: String = TOKEN_COLUMNS
-            .split(", ")
-            .map(|c| format!("t.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {tcols}, {cols} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key_hash = ?1"
-        ))?;
+        // Built once: this runs on every relay request.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let prefixed = |cols: &str, p: &str| {
+                cols.split(", ")
+                    .map(|c| format!("{p}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "SELECT {}, {} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key_hash = ?1",
+                prefixed(TOKEN_COLUMNS, "t"),
+                prefixed(USER_COLUMNS, "u")
+            )
+        });
+        let mut stmt = conn.prepare_cached(sql)?;
         let found = stmt
             .query_row(params![hash_secret(key)], |r| {
                 let token = token_from_row(r)?;
