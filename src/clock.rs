@@ -47,8 +47,3 @@ impl Clock for ManualClock {
         self.0.load(Ordering::SeqCst)
     }
 }
-
-/// Unix seconds from the wall clock.
-pub fn unix_now() -> i64 {
-    SystemClock.now()
-}

@@ -1,36 +1,113 @@
-//! Settings of a running server, filled from clap flags or env vars.
+//! Settings of `taskcenter serve`: one struct that is also its clap
+//! arguments, so every flag, env var and default is written once.
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
+use clap::{Args, FromArgMatches};
+
+/// Where the database lives unless told otherwise.
+pub const DEFAULT_DB: &str = "./data/taskcenter.db";
+/// Default `--task-timeout-secs` (shared with `taskcenter audit`).
+pub const DEFAULT_TASK_TIMEOUT_SECS: u64 = 3600;
+/// Default `--poll-interval-ms` (shared with `taskcenter audit`).
+pub const DEFAULT_POLL_INTERVAL_MS: u64 = 15_000;
+
 /// Run-time configuration of `taskcenter serve`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// SQLite database file.
+    /// Address to listen on, `host:port`: an IP (`0.0.0.0:3000`) or a host
+    /// name (`localhost:3000`); port 0 picks a free port.
+    #[arg(long, env = "TASKCENTER_LISTEN", default_value = "127.0.0.1:3000", value_parser = parse_listen)]
+    pub listen: String,
+
+    /// SQLite database file (parent folders are created).
+    #[arg(long, env = "TASKCENTER_DB", default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Timeout of one upstream call, in seconds.
+
+    /// Access token of the root user (id 1). On a new database, one is
+    /// generated and printed once when this is absent. On an existing
+    /// database, a given token replaces root's token at every start (the
+    /// old one stops working); without it, root keeps its token.
+    #[arg(long, env = "TASKCENTER_ROOT_TOKEN", hide_env_values = true)]
+    pub root_token: Option<String>,
+
+    /// Timeout of one upstream call (submit or fetch), in seconds, per
+    /// stage: it bounds the wait for the answer and the read of its body
+    /// each (connect: at most 10 s).
+    #[arg(long, env = "TASKCENTER_UPSTREAM_TIMEOUT_SECS", default_value_t = 60)]
     pub upstream_timeout_secs: u64,
-    /// Extra submit attempts on other channels after a retryable failure.
+
+    /// Extra submit attempts, each on another channel, after a retryable
+    /// upstream failure.
+    #[arg(long, env = "TASKCENTER_RETRY_TIMES", default_value_t = 2)]
     pub retry_times: u32,
-    /// How often the worker wakes, in milliseconds.
+
+    /// How often the worker polls upstreams, in milliseconds (at least 10).
+    #[arg(long, env = "TASKCENTER_POLL_INTERVAL_MS", default_value_t = DEFAULT_POLL_INTERVAL_MS,
+          value_parser = RangedU64ValueParser::<u64>::new().range(10..))]
     pub poll_interval_ms: u64,
-    /// Upstream ids per fetch request.
+
+    /// Upstream task ids per fetch request, 1 to 1000 (platforms that fetch
+    /// one task per request ignore it).
+    #[arg(long, env = "TASKCENTER_FETCH_BATCH", default_value_t = 100,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pub fetch_batch: usize,
-    /// A task not final this long after submission fails with a refund.
+
+    /// A task not final this many seconds after submission fails and is
+    /// refunded (at least 1).
+    #[arg(long, env = "TASKCENTER_TASK_TIMEOUT_SECS", default_value_t = DEFAULT_TASK_TIMEOUT_SECS,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
     pub task_timeout_secs: u64,
-    /// Whether `run` starts the polling worker thread.
+
+    /// Whether `run` starts the polling worker thread (tests drive the
+    /// worker by hand instead).
+    #[arg(skip = true)]
     pub worker: bool,
 }
 
 impl Default for Config {
+    /// The defaults of the flags, with no environment variable read.
     fn default() -> Self {
-        Config {
-            db: PathBuf::from("./data/taskcenter.db"),
-            upstream_timeout_secs: 60,
-            retry_times: 2,
-            poll_interval_ms: 15_000,
-            fetch_batch: 100,
-            task_timeout_secs: 3600,
-            worker: true,
-        }
+        let cmd = Config::augment_args(clap::Command::new("defaults")).mut_args(|a| a.env(None));
+        cmd.try_get_matches_from(["defaults"])
+            .and_then(|m| Config::from_arg_matches(&m))
+            .unwrap_or_else(|e| unreachable!("the flags' defaults parse: {e}"))
+    }
+}
+
+/// `host:port` with a numeric port and a non-empty host.
+fn parse_listen(s: &str) -> Result<String, String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{s}' is not host:port"))?;
+    if host.trim_matches(['[', ']']).is_empty() {
+        return Err(format!("'{s}' has no host"));
+    }
+    port.parse::<u16>()
+        .map_err(|_| format!("'{port}' is not a port number"))?;
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_come_from_the_flags() {
+        let c = Config::default();
+        assert_eq!(c.listen, "127.0.0.1:3000");
+        assert_eq!(c.poll_interval_ms, DEFAULT_POLL_INTERVAL_MS);
+        assert_eq!(c.fetch_batch, 100);
+        assert!(c.worker);
+    }
+
+    #[test]
+    fn listen_takes_names_and_ips() {
+        assert!(parse_listen("localhost:3000").is_ok());
+        assert!(parse_listen("[::1]:0").is_ok());
+        assert!(parse_listen("localhost").is_err());
+        assert!(parse_listen(":80").is_err());
+        assert!(parse_listen("a:99999").is_err());
     }
 }

@@ -1,98 +1,72 @@
-//! The one error type of the service and its mapping to HTTP statuses.
+//! The service's error: what went wrong, in the service's own terms.
+//!
+//! No HTTP here. The store ([`crate::store::StoreError`]) and the domain
+//! parsers ([`crate::domain::Invalid`]) have their own errors that convert
+//! into this one; `http::error` maps each kind to a status exactly once, and
+//! each platform's envelope renders it with its own codes.
 
-use warp::http::StatusCode;
+use crate::domain::Invalid;
+use crate::store::StoreError;
 
-/// Everything that can go wrong while serving a request or running a pass.
+/// Everything a request, a command or a pass can fail with.
 ///
-/// `Display` is the message a client sees; `Debug` keeps the cause.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Bad parameter or body (400).
+/// `Display` is the message a client sees; `Debug` keeps the detail.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed or asks for something that cannot be.
     #[error("{0}")]
-    BadRequest(String),
-    /// Missing or invalid credentials (401).
+    Invalid(String),
+    /// No credentials, or credentials nobody has.
     #[error("{0}")]
-    Unauthorized(String),
-    /// Authenticated but not allowed (403).
+    Unauthenticated(String),
+    /// A known caller who may not do this: role, disabled account or key,
+    /// insufficient quota.
     #[error("{0}")]
     Forbidden(String),
-    /// Unknown record (404).
+    /// The named record does not exist, or is not the caller's.
     #[error("{0}")]
     NotFound(String),
-    /// No such route (404).
-    #[error("route not found")]
-    RouteNotFound,
-    /// Wrong HTTP method for the route (405).
-    #[error("method not allowed")]
-    MethodNotAllowed,
-    /// Body over the limit (413).
-    #[error("request body is larger than {0} bytes")]
-    PayloadTooLarge(u64),
-    /// No upstream can take the job (503).
+    /// No channel can take the job.
     #[error("{0}")]
-    Unavailable(String),
-    /// The upstream refused or failed; its HTTP status is passed on.
+    NoChannel(String),
+    /// Every upstream attempt failed; `status` is the last upstream status
+    /// worth passing on to the client.
     #[error("{message}")]
     Upstream {
-        /// HTTP status to answer with.
+        /// Upstream HTTP status to pass on (502 when there was none).
         status: u16,
-        /// The upstream's message or the transport error.
+        /// What went wrong upstream.
         message: String,
     },
-    /// A database error (500).
-    #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
-    /// The connection pool could not hand out a connection (500).
-    #[error("database unavailable: {0}")]
-    Pool(#[from] r2d2::Error),
-    /// Anything else internal (500).
-    #[error("internal error: {0}")]
+    /// The database or another internal part failed.
+    #[error("{0}")]
     Internal(String),
 }
 
-impl warp::reject::Reject for AppError {}
-
-impl AppError {
-    /// The HTTP status this error is answered with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) | AppError::RouteNotFound => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Upstream { status, .. } => {
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
-            }
-            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
     }
+}
 
-    /// A short machine code, used by the Suno-style envelope.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AppError::BadRequest(_) => "invalid_request",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "task_not_exist",
-            AppError::RouteNotFound => "not_found",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::PayloadTooLarge(_) => "request_too_large",
-            AppError::Unavailable(_) => "no_available_channel",
-            AppError::Upstream { .. } => "upstream_error",
-            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => "internal_error",
-        }
+impl From<Invalid> for Error {
+    fn from(e: Invalid) -> Self {
+        Error::Invalid(e.0)
     }
+}
 
-    /// Shorthand for a 400.
-    pub fn bad(msg: impl Into<String>) -> Self {
-        AppError::BadRequest(msg.into())
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => Error::NotFound(m),
+            StoreError::Invalid(m) => Error::Invalid(m),
+            StoreError::Refused(m) => Error::Forbidden(m),
+            StoreError::Revoked(m) => Error::Unauthenticated(m),
+            other => Error::Internal(other.to_string()),
+        }
     }
 }
 
 /// Result alias used across the crate.
-pub type AppResult<T> = Result<T, AppError>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,18 +1,20 @@
 //! taskcenter: the asynchronous task center of an AI API gateway.
 //!
-//! Module map:
-//! - [`config`]: run-time settings of `taskcenter serve`.
-//! - [`domain`]: parsed request values (statuses, pages, roles, query).
-//! - [`store`]: the SQLite store; owns every SQL statement and transaction.
-//! - [`http`]: warp routes, authentication, envelopes, error mapping.
-//! - [`secrets`]: random tokens, keys, task ids and their hashes.
-//! - [`platform`]: upstream platforms behind one trait (Suno first).
+//! The layers, each using only those below it:
+//! - [`cli`]: the command line (`serve` and the operators' commands).
+//! - [`http`]: warp routes of the management API, authentication, the
+//!   management envelope and the one mapping of errors to statuses; it
+//!   mounts each platform's own routes.
+//! - [`platform`]: one folder per upstream platform (Suno): its adaptor,
+//!   client-facing routes, envelope, views and aliases.
 //! - [`relay`]: charging, channel choice and submission with retries.
 //! - [`worker`]: the polling loop, timeouts and refunds of failed tasks.
-//! - [`cli`]: operator commands on the database file (user, token, channel, backup).
-//! - [`audit`]: settings of the ledger audit (the checks live in the store).
-//! - [`clock`]: injected time.
-//! - [`error`]: the error type and its HTTP statuses.
+//! - [`policy`]: who may do what (roles), for HTTP and CLI alike.
+//! - [`store`]: the SQLite store; owns every SQL statement and transaction
+//!   (`store::ledger` is where quota moves).
+//! - [`domain`]: parsed request values (statuses, pages, roles, query).
+//! - [`context`], [`config`], [`clock`], [`error`], [`secrets`], [`audit`],
+//!   [`shutdown`]: the ground everything stands on.
 //!
 //! [`run`] serves a bound listener until a shutdown future resolves.
 
@@ -20,40 +22,34 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod platform;
+pub mod policy;
 pub mod relay;
 pub mod secrets;
+pub mod shutdown;
 pub mod store;
 pub mod worker;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::time::Duration;
 
 pub use config::Config;
-use store::Store;
+pub use context::Context;
 
-/// Serves the API on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish.
+/// Serves the API on `listener` (and runs the worker unless the config
+/// says not to) until `shutdown` resolves, then lets in-flight requests
+/// finish and stops the worker between transactions.
 pub async fn run(
     listener: tokio::net::TcpListener,
-    store: Store,
-    config: Config,
+    ctx: Context,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let platforms =
-        platform::Platforms::builtin(std::time::Duration::from_secs(config.upstream_timeout_secs));
-    let config = Arc::new(config);
-    let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
-    let worker = if config.worker {
-        match worker::Worker::spawn(
-            store.clone(),
-            platforms.clone(),
-            config.clone(),
-            clock.clone(),
-        ) {
+    let worker = if ctx.config.worker {
+        match worker::Worker::spawn(ctx.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
                 log::error!("cannot start the worker thread: {e}");
@@ -63,20 +59,12 @@ pub async fn run(
     } else {
         None
     };
-    let state = http::State {
-        store,
-        config,
-        start_time: clock::unix_now(),
-        platforms,
-        clock,
-    };
-    warp::serve(http::routes(state))
+    warp::serve(http::routes(ctx))
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
     if let Some(w) = worker {
-        let _ =
-            tokio::task::spawn_blocking(move || w.stop(std::time::Duration::from_secs(3))).await;
+        let _ = tokio::task::spawn_blocking(move || w.stop(Duration::from_secs(3))).await;
     }
 }

@@ -1,11 +1,15 @@
-//! Domain types that parse and reject bad input at the edge.
+//! Domain types that parse and reject bad input at the edge, so the inside
+//! never checks twice. Every parser fails with [`Invalid`].
 
-pub mod channel_input;
+pub mod base_url;
+pub mod invalid;
 pub mod page;
 pub mod query;
 pub mod role;
 pub mod status;
 
+pub use base_url::parse_base_url;
+pub use invalid::Invalid;
 pub use page::Page;
 pub use query::QueryParams;
 pub use role::Role;

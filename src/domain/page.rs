@@ -1,7 +1,7 @@
 //! Page parameters of every list endpoint.
 
 use super::QueryParams;
-use crate::error::AppError;
+use super::Invalid;
 
 /// Default page size, as the console sends.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -20,19 +20,19 @@ pub struct Page {
 impl Page {
     /// Reads `p` and `page_size`: p=0 means 1; negative or non-numeric → 400;
     /// page_size above 100 is clamped; below 1 → 400.
-    pub fn parse(q: &QueryParams) -> Result<Self, AppError> {
+    pub fn parse(q: &QueryParams) -> Result<Self, Invalid> {
         let p = match q.get("p") {
             None => 1,
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(n) if n >= 0 => n.max(1),
                 Ok(n) => {
-                    return Err(AppError::bad(format!(
+                    return Err(Invalid::new(format!(
                         "invalid p '{n}': must be 0 or a positive integer"
                     )));
                 }
                 // Beyond i64 but all digits: a page far past the end.
                 Err(_) if is_digits(v) => i64::MAX,
-                Err(_) => return Err(AppError::bad(format!("invalid p '{v}': not an integer"))),
+                Err(_) => return Err(Invalid::new(format!("invalid p '{v}': not an integer"))),
             },
         };
         let page_size = match q.get("page_size") {
@@ -40,13 +40,13 @@ impl Page {
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(n) if n >= 1 => n.min(MAX_PAGE_SIZE),
                 Ok(n) => {
-                    return Err(AppError::bad(format!(
+                    return Err(Invalid::new(format!(
                         "invalid page_size '{n}': must be at least 1"
                     )));
                 }
                 Err(_) if is_digits(v) => MAX_PAGE_SIZE,
                 Err(_) => {
-                    return Err(AppError::bad(format!(
+                    return Err(Invalid::new(format!(
                         "invalid page_size '{v}': not an integer"
                     )));
                 }

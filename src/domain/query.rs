@@ -1,6 +1,6 @@
 //! Query-string parameters with typed, erroring accessors.
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// The decoded query string. A repeated parameter keeps its last value.
 #[derive(Debug, Clone, Default)]
@@ -24,14 +24,14 @@ impl QueryParams {
     }
 
     /// An optional integer; non-numeric → 400 naming the parameter.
-    pub fn get_i64(&self, name: &str) -> Result<Option<i64>, AppError> {
+    pub fn get_i64(&self, name: &str) -> Result<Option<i64>, Invalid> {
         match self.get(name) {
             None => Ok(None),
             Some(v) => v
                 .trim()
                 .parse::<i64>()
                 .map(Some)
-                .map_err(|_| AppError::bad(format!("invalid {name} '{v}': must be an integer"))),
+                .map_err(|_| Invalid::new(format!("invalid {name} '{v}': must be an integer"))),
         }
     }
 
@@ -41,13 +41,13 @@ impl QueryParams {
     }
 
     /// Inclusive time bounds `start_timestamp`/`end_timestamp`; start > end → 400.
-    pub fn time_range(&self) -> Result<(Option<i64>, Option<i64>), AppError> {
+    pub fn time_range(&self) -> Result<(Option<i64>, Option<i64>), Invalid> {
         let start = self.get_i64("start_timestamp")?;
         let end = self.get_i64("end_timestamp")?;
         if let (Some(s), Some(e)) = (start, end)
             && s > e
         {
-            return Err(AppError::bad(format!(
+            return Err(Invalid::new(format!(
                 "start_timestamp {s} is after end_timestamp {e}"
             )));
         }

@@ -1,6 +1,6 @@
 //! Task status words and their meaning.
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// The seven status words of new-api's task center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,10 +55,10 @@ impl TaskStatus {
     }
 
     /// Parse a filter value, with a 400 naming the valid values.
-    pub fn parse_filter(s: &str) -> Result<Self, AppError> {
+    pub fn parse_filter(s: &str) -> Result<Self, Invalid> {
         Self::from_word(s).ok_or_else(|| {
             let valid: Vec<&str> = ALL_STATUSES.iter().map(|s| s.as_str()).collect();
-            AppError::bad(format!(
+            Invalid::new(format!(
                 "invalid status '{}': valid values are {}",
                 s,
                 valid.join(", ")

@@ -2,22 +2,23 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::envelope::ok;
-use super::{State, auth, blocking, with_state};
+use super::answer;
+use super::auth::{self, Caller};
 use crate::domain::Role;
+use crate::error::Result;
+use crate::store::audit::AuditReport;
 
 /// `GET /api/audit` → the same report as `taskcenter audit`.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn routes(
+    ctx: crate::context::Context,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "audit")
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Root))
-        .and(with_state(state))
-        .and_then(|_root, state: State| async move {
-            let report = blocking(move || {
-                let stale = crate::audit::stale_after_secs(&state.config);
-                state.store.audit(state.clock.now(), stale)
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(report))
-        })
+        .and(auth::role(ctx, Role::Root))
+        .and_then(|c: Caller| answer(move || run_audit(&c)))
+}
+
+fn run_audit(c: &Caller) -> Result<AuditReport> {
+    let stale = crate::audit::stale_after_secs(&c.ctx.config);
+    Ok(c.ctx.store.audit(c.ctx.clock.now(), stale)?)
 }

@@ -4,11 +4,29 @@
 use warp::http::HeaderMap;
 use warp::{Filter, Rejection};
 
-use super::{State, blocking, with_state};
+use super::{blocking, with_ctx};
+use crate::context::Context;
 use crate::domain::Role;
 use crate::domain::role::USER_ENABLED;
-use crate::error::AppError;
+use crate::error::{Error, Result};
+use crate::policy;
 use crate::store::users::User;
+
+/// An authenticated caller and the context to serve them with.
+#[derive(Clone)]
+pub struct Caller {
+    /// The enabled user behind the credentials.
+    pub user: User,
+    /// The service.
+    pub ctx: Context,
+}
+
+impl Caller {
+    /// How the caller is named in log rows they cause.
+    pub fn label(&self) -> String {
+        format!("{} (id {})", self.user.username, self.user.id)
+    }
+}
 
 /// Strips an optional `Bearer ` prefix (any case) and surrounding spaces.
 pub fn strip_bearer(v: &str) -> &str {
@@ -20,63 +38,67 @@ pub fn strip_bearer(v: &str) -> &str {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, AppError> {
+/// A header's text; `None` when absent or blank, 401 when not text.
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>> {
     match headers.get(name) {
         None => Ok(None),
         Some(v) => v
             .to_str()
             .map(|s| Some(s).filter(|s| !s.trim().is_empty()))
-            .map_err(|_| AppError::Unauthorized(format!("header {name} is not valid text"))),
+            .map_err(|_| Error::Unauthenticated(format!("header {name} is not valid text"))),
     }
 }
 
+/// The bearer credential of `Authorization`, empty when there is none.
+pub fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| strip_bearer(v).to_string())
+        .unwrap_or_default()
+}
+
 /// Checks the two headers and returns the authenticated, enabled user.
-pub fn authenticate(state: &State, headers: &HeaderMap) -> Result<User, AppError> {
+pub fn authenticate(ctx: &Context, headers: &HeaderMap) -> Result<User> {
     let token = header(headers, "authorization")?
         .map(strip_bearer)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::Unauthorized("access token is missing".into()))?;
+        .ok_or_else(|| Error::Unauthenticated("access token is missing".into()))?;
     let claimed = header(headers, "new-api-user")?
-        .ok_or_else(|| AppError::Unauthorized("New-Api-User header is missing".into()))?;
+        .ok_or_else(|| Error::Unauthenticated("New-Api-User header is missing".into()))?;
     let claimed: i64 = strip_bearer(claimed).parse().map_err(|_| {
-        AppError::Unauthorized("New-Api-User header must be a numeric user id".into())
+        Error::Unauthenticated("New-Api-User header must be a numeric user id".into())
     })?;
-    let user = state
+    let user = ctx
         .store
         .user_by_access_token(token)?
-        .ok_or_else(|| AppError::Unauthorized("invalid access token".into()))?;
+        .ok_or_else(|| Error::Unauthenticated("invalid access token".into()))?;
     if user.id != claimed {
-        return Err(AppError::Unauthorized(
+        return Err(Error::Unauthenticated(
             "New-Api-User does not match the access token's user".into(),
         ));
     }
     if user.status != USER_ENABLED {
-        return Err(AppError::Forbidden("user is disabled".into()));
+        return Err(Error::Forbidden("user is disabled".into()));
     }
     Ok(user)
 }
 
 /// Any enabled user.
-pub fn user(state: State) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
-    role(state, Role::Common)
+pub fn user(ctx: Context) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
+    role(ctx, Role::Common)
 }
 
 /// An enabled user with at least role `min`.
-pub fn role(state: State, min: Role) -> impl Filter<Extract = (User,), Error = Rejection> + Clone {
+pub fn role(ctx: Context, min: Role) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
     warp::header::headers_cloned()
-        .and(with_state(state))
-        .and_then(move |headers: HeaderMap, state: State| async move {
-            let user = blocking(move || authenticate(&state, &headers)).await?;
-            if user.role() < min {
-                return Err(warp::reject::custom(AppError::Forbidden(format!(
-                    "this needs the {} role",
-                    match min {
-                        Role::Root => "root",
-                        Role::Admin => "admin",
-                        Role::Common => "user",
-                    }
-                ))));
-            }
-            Ok(user)
+        .and(with_ctx(ctx))
+        .and_then(move |headers: HeaderMap, ctx: Context| async move {
+            blocking(move || {
+                let user = authenticate(&ctx, &headers)?;
+                policy::require(user.role(), min)?;
+                Ok(Caller { user, ctx })
+            })
+            .await
         })
 }

@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use warp::{Filter, Rejection};
 
-use crate::error::AppError;
+use super::error::{HttpError, reject};
+use crate::error::Error;
 
 /// Largest accepted body: 1 MiB.
 pub const BODY_LIMIT: u64 = 1024 * 1024;
@@ -26,15 +27,15 @@ where
     B: Buf,
 {
     if len.is_some_and(|n| n > BODY_LIMIT) {
-        return Err(warp::reject::custom(AppError::PayloadTooLarge(BODY_LIMIT)));
+        return Err(reject(HttpError::PayloadTooLarge(BODY_LIMIT)));
     }
     let mut stream = Box::pin(stream);
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
         let mut chunk = chunk
-            .map_err(|e| warp::reject::custom(AppError::bad(format!("cannot read body: {e}"))))?;
+            .map_err(|e| reject(Error::invalid(format!("cannot read body: {e}"))))?;
         if out.len() as u64 + chunk.remaining() as u64 > BODY_LIMIT {
-            return Err(warp::reject::custom(AppError::PayloadTooLarge(BODY_LIMIT)));
+            return Err(reject(HttpError::PayloadTooLarge(BODY_LIMIT)));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();
@@ -47,27 +48,27 @@ where
 }
 
 /// Parses a JSON body into `T`; malformed or mistyped → 400 naming the problem.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(AppError::bad(
+        return Err(Error::invalid(
             "request body is empty: expected a JSON object",
         ));
     }
     // serde skips unread fields without checking their bytes: check them all.
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| AppError::bad(format!("request body is not valid UTF-8: {e}")))?;
+        .map_err(|e| Error::invalid(format!("request body is not valid UTF-8: {e}")))?;
     // Every body of this API is an object; serde would otherwise read an
     // array as the struct's fields in order.
     if !text.trim_start().starts_with('{') {
-        return Err(AppError::bad("request body must be a JSON object"));
+        return Err(Error::invalid("request body must be a JSON object"));
     }
-    serde_json::from_str(text).map_err(|e| AppError::bad(format!("invalid JSON body: {e}")))
+    serde_json::from_str(text).map_err(|e| Error::invalid(format!("invalid JSON body: {e}")))
 }
 
 /// The body parsed as JSON into `T`.
 pub fn json<T: DeserializeOwned + Send + 'static>()
 -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
     limited_bytes().and_then(|bytes: Vec<u8>| async move {
-        parse_json::<T>(&bytes).map_err(warp::reject::custom)
+        parse_json::<T>(&bytes).map_err(reject)
     })
 }

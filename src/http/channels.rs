@@ -1,26 +1,27 @@
 //! Channel routes (admin): `POST/GET/PUT /api/channel/`, `GET/DELETE /api/channel/{id}`.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use warp::{Filter, Rejection, Reply};
 
-use super::envelope::{ok, page_data};
-use super::{State, auth, blocking, body, query, with_state};
-use crate::domain::channel_input::{parse_base_url, parse_channel_type};
-use crate::domain::{Page, QueryParams, Role};
-use crate::error::{AppError, AppResult};
-use crate::store::channels::ChannelFields;
+use super::auth::{self, Caller};
+use super::envelope::{PageData, page_data};
+use super::{answer, body, path_id, query};
+use crate::context::Context;
+use crate::domain::{Page, QueryParams, Role, parse_base_url};
+use crate::error::{Error, Result};
+use crate::store::channels::{ChannelFields, ChannelView};
 
 /// All channel routes.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    create(state.clone())
-        .or(list(state.clone()))
-        .or(get_one(state.clone()))
-        .or(update(state.clone()))
-        .or(delete(state))
+pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    create(ctx.clone())
+        .or(list(ctx.clone()))
+        .or(get_one(ctx.clone()))
+        .or(update(ctx.clone()))
+        .or(delete(ctx))
 }
 
-/// A channel body; `type` may be the name (`suno`) or new-api's number (36).
+/// A channel body; `type` may be the name (`suno`) or new-api's number.
 #[derive(Debug, Deserialize)]
 struct ChannelBody {
     id: Option<i64>,
@@ -36,12 +37,12 @@ struct ChannelBody {
     status: Option<i64>,
 }
 
-fn fields(state: &State, b: ChannelBody) -> AppResult<ChannelFields> {
+fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
     Ok(ChannelFields {
         channel_type: b
             .channel_type
             .as_ref()
-            .map(|t| parse_channel_type(&state.platforms, t))
+            .map(|t| ctx.platforms.parse_channel_type(t))
             .transpose()?,
         name: b.name,
         base_url: b.base_url.as_deref().map(parse_base_url).transpose()?,
@@ -55,93 +56,86 @@ fn fields(state: &State, b: ChannelBody) -> AppResult<ChannelFields> {
 }
 
 /// `POST /api/channel/` `{"name","type","base_url","key","models","group"?,"priority"?,"weight"?,"status"?}` → `data.id`.
-pub fn create(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel")
         .and(warp::post())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(body::json::<ChannelBody>())
-        .and(with_state(state))
-        .and_then(|_admin, b: ChannelBody, state: State| async move {
-            let channel = blocking(move || {
-                if b.channel_type.is_none() {
-                    return Err(AppError::bad("type is required"));
-                }
-                if b.base_url.is_none() {
-                    return Err(AppError::bad("base_url is required"));
-                }
-                let f = fields(&state, b)?;
-                state.store.create_channel(&f)
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(channel.view()))
-        })
+        .and_then(|c: Caller, b: ChannelBody| answer(move || create_channel(&c, b)))
+}
+
+fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
+    if b.channel_type.is_none() {
+        return Err(Error::invalid("type is required"));
+    }
+    if b.base_url.is_none() {
+        return Err(Error::invalid("base_url is required"));
+    }
+    let f = fields(&c.ctx, b)?;
+    Ok(c.ctx.store.create_channel(&f)?.view())
 }
 
 /// `GET /api/channel/?p=1&page_size=20` → channels with masked keys.
-pub fn list(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel")
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(query())
-        .and(with_state(state))
-        .and_then(|_admin, q: QueryParams, state: State| async move {
-            let data = blocking(move || {
-                let page = Page::parse(&q)?;
-                let (items, total) = state.store.list_channels(page)?;
-                let views: Vec<_> = items.iter().map(|c| c.view()).collect();
-                Ok(page_data(views, total, page))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, q: QueryParams| answer(move || list_channels(&c, &q)))
+}
+
+fn list_channels(c: &Caller, q: &QueryParams) -> Result<PageData<ChannelView>> {
+    let page = Page::parse(q)?;
+    let (items, total) = c.ctx.store.list_channels(page)?;
+    Ok(page_data(
+        items.iter().map(|ch| ch.view()).collect(),
+        total,
+        page,
+    ))
 }
 
 /// `GET /api/channel/{id}`.
-pub fn get_one(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn get_one(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel" / String)
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Admin))
-        .and(with_state(state))
-        .and_then(|id: String, _admin, state: State| async move {
-            let id = super::path_id("channel", &id)?;
-            let channel = blocking(move || {
-                state
-                    .store
-                    .get_channel(id)?
-                    .ok_or_else(|| AppError::NotFound(format!("channel {id} not found")))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(channel.view()))
-        })
+        .and(auth::role(ctx, Role::Admin))
+        .and_then(|id: String, c: Caller| answer(move || get_channel(&c, &id)))
+}
+
+fn get_channel(c: &Caller, id: &str) -> Result<ChannelView> {
+    let id = path_id("channel", id)?;
+    c.ctx
+        .store
+        .get_channel(id)?
+        .map(|ch| ch.view())
+        .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))
 }
 
 /// `PUT /api/channel/` `{"id", ...}`.
-pub fn update(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel")
         .and(warp::put())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(body::json::<ChannelBody>())
-        .and(with_state(state))
-        .and_then(|_admin, b: ChannelBody, state: State| async move {
-            let channel = blocking(move || {
-                let id = b.id.ok_or_else(|| AppError::bad("id is required"))?;
-                let f = fields(&state, b)?;
-                state.store.update_channel(id, &f)
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(channel.view()))
-        })
+        .and_then(|c: Caller, b: ChannelBody| answer(move || update_channel(&c, b)))
+}
+
+fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
+    let id = b.id.ok_or_else(|| Error::invalid("id is required"))?;
+    let f = fields(&c.ctx, b)?;
+    Ok(c.ctx.store.update_channel(id, &f)?.view())
 }
 
 /// `DELETE /api/channel/{id}`.
-pub fn delete(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn delete(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "channel" / String)
         .and(warp::delete())
-        .and(auth::role(state.clone(), Role::Admin))
-        .and(with_state(state))
-        .and_then(|id: String, _admin, state: State| async move {
-            let id = super::path_id("channel", &id)?;
-            blocking(move || state.store.delete_channel(id)).await?;
-            Ok::<_, Rejection>(ok(json!(null)))
-        })
+        .and(auth::role(ctx, Role::Admin))
+        .and_then(|id: String, c: Caller| answer(move || delete_channel(&c, &id)))
+}
+
+fn delete_channel(c: &Caller, id: &str) -> Result<Value> {
+    let id = path_id("channel", id)?;
+    c.ctx.store.delete_channel(id)?;
+    Ok(Value::Null)
 }

@@ -1,26 +1,21 @@
-//! The two response envelopes: management `{"success","message","data"}` and
-//! Suno-style `{"code","message","data"}`.
+//! The management envelope `{"success", "message", "data"}`, and the page
+//! `data` of every list. Platforms bring their own envelopes.
+
+use std::convert::Infallible;
 
 use serde::Serialize;
 use serde_json::json;
-use warp::http::StatusCode;
+use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
-use crate::error::AppError;
+use super::error::{HttpError, from_rejection};
+use crate::domain::Page;
 
 /// The management success envelope, serialized straight from `data` (no
 /// intermediate `Value` tree: list pages carry raw stored JSON).
 #[derive(Serialize)]
 struct Success<T> {
     success: bool,
-    message: &'static str,
-    data: T,
-}
-
-/// The Suno-style success envelope.
-#[derive(Serialize)]
-struct SunoSuccess<T> {
-    code: &'static str,
     message: &'static str,
     data: T,
 }
@@ -35,48 +30,16 @@ pub fn ok<T: Serialize>(data: T) -> Response {
     .into_response()
 }
 
-/// `{"code": "success", "message": "", "data": data}` with 200.
-pub fn suno_ok<T: Serialize>(data: T) -> Response {
-    warp::reply::json(&SunoSuccess {
-        code: "success",
-        message: "",
-        data,
-    })
-    .into_response()
+/// `{"success": false, "message": ...}` with the error's status.
+pub fn error(err: &HttpError) -> Response {
+    err.log();
+    let body = json!({"success": false, "message": err.to_string()});
+    warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
 
-/// The management error envelope.
-pub fn management_error(status: StatusCode, message: &str) -> Response {
-    let body = json!({"success": false, "message": message});
-    warp::reply::with_status(warp::reply::json(&body), status).into_response()
-}
-
-/// The Suno-style error envelope.
-pub fn suno_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"code": code, "message": message, "data": null});
-    warp::reply::with_status(warp::reply::json(&body), status).into_response()
-}
-
-/// Which envelope a subtree answers errors in.
-#[derive(Debug, Clone, Copy)]
-pub enum Flavor {
-    /// `/api/...`
-    Management,
-    /// `/suno/...`
-    Suno,
-}
-
-/// Renders an error in the given envelope, logging server-side failures.
-pub fn render_error(flavor: Flavor, err: &AppError) -> Response {
-    let status = err.status();
-    if status.is_server_error() && !matches!(err, AppError::Upstream { .. }) {
-        log::error!("request failed: {err:?}");
-    }
-    let message = err.to_string();
-    match flavor {
-        Flavor::Management => management_error(status, &message),
-        Flavor::Suno => suno_error(status, err.code(), &message),
-    }
+/// Recover for `/api/...` and everything no platform claims.
+pub async fn recover(r: Rejection) -> Result<Response, Infallible> {
+    Ok(error(&from_rejection(&r)))
 }
 
 /// The `data` of every paginated list.
@@ -93,11 +56,7 @@ pub struct PageData<T> {
 }
 
 /// Wraps a page of rows.
-pub fn page_data<T: Serialize>(
-    items: Vec<T>,
-    total: i64,
-    page: crate::domain::Page,
-) -> PageData<T> {
+pub fn page_data<T: Serialize>(items: Vec<T>, total: i64, page: Page) -> PageData<T> {
     PageData {
         items,
         total,

@@ -2,81 +2,57 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::envelope::{ok, page_data};
-use super::{State, auth, blocking, query, with_state};
+use super::auth::{self, Caller};
+use super::envelope::{PageData, page_data};
+use super::{answer, query};
+use crate::context::Context;
 use crate::domain::{Page, QueryParams, Role};
-use crate::error::AppResult;
-use crate::store::log_list::LogFilter;
-use crate::store::users::User;
+use crate::error::Result;
+use crate::store::log_list::{LogEntry, LogFilter};
 
 /// Both log lists.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    list_self(state.clone()).or(list_all(state))
-}
-
-fn parse_filter(q: &QueryParams, admin: bool) -> AppResult<(LogFilter, Page)> {
-    let page = Page::parse(q)?;
-    let (start_timestamp, end_timestamp) = q.time_range()?;
-    Ok((
-        LogFilter {
-            user_id: if admin { q.get_i64("user_id")? } else { None },
-            log_type: q.get_i64("type")?,
-            model_name: q.get_string("model_name"),
-            task_id: q.get_string("task_id"),
-            token_name: q.get_string("token_name"),
-            username: if admin {
-                q.get_string("username")
-            } else {
-                None
-            },
-            channel_id: if admin {
-                q.get_i64("channel_id")?
-            } else {
-                None
-            },
-            start_timestamp,
-            end_timestamp,
-        },
-        page,
-    ))
+pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    list_self(ctx.clone()).or(list_all(ctx))
 }
 
 /// `GET /api/log/self?p=&page_size=&type=&model_name=&task_id=&token_name=&start_timestamp=&end_timestamp=`
-pub fn list_self(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn list_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "log" / "self")
         .and(warp::get())
-        .and(auth::user(state.clone()))
+        .and(auth::user(ctx))
         .and(query())
-        .and(with_state(state))
-        .and_then(|user: User, q: QueryParams, state: State| async move {
-            let data = blocking(move || {
-                let (f, page) = parse_filter(&q, false)?;
-                let f = LogFilter {
-                    user_id: Some(user.id),
-                    ..f
-                };
-                let (items, total) = state.store.list_logs(&f, page, false)?;
-                Ok(page_data(items, total, page))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, q: QueryParams| answer(move || list(&c, &q, false)))
 }
 
 /// `GET /api/log/?...&username=&user_id=&channel_id=` (admin).
-pub fn list_all(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn list_all(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "log")
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(query())
-        .and(with_state(state))
-        .and_then(|_admin, q: QueryParams, state: State| async move {
-            let data = blocking(move || {
-                let (f, page) = parse_filter(&q, true)?;
-                let (items, total) = state.store.list_logs(&f, page, true)?;
-                Ok(page_data(items, total, page))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, q: QueryParams| answer(move || list(&c, &q, true)))
+}
+
+/// One page of the caller's log (`admin`: everyone's, with more filters).
+fn list(c: &Caller, q: &QueryParams, admin: bool) -> Result<PageData<LogEntry>> {
+    let page = Page::parse(q)?;
+    let (start_timestamp, end_timestamp) = q.time_range()?;
+    let admin_i64 = |name: &str| if admin { q.get_i64(name) } else { Ok(None) };
+    let filter = LogFilter {
+        user_id: if admin {
+            q.get_i64("user_id")?
+        } else {
+            Some(c.user.id)
+        },
+        log_type: q.get_i64("type")?,
+        model_name: q.get_string("model_name"),
+        task_id: q.get_string("task_id"),
+        token_name: q.get_string("token_name"),
+        username: q.get_string("username").filter(|_| admin),
+        channel_id: admin_i64("channel_id")?,
+        start_timestamp,
+        end_timestamp,
+    };
+    let (items, total) = c.ctx.store.list_logs(&filter, page, admin)?;
+    Ok(page_data(items, total, page))
 }

@@ -1,99 +1,106 @@
-//! The warp HTTP layer: one filter function per route, a state injector,
-//! and a single `recover` per envelope flavour.
+//! The warp HTTP layer: one filter function per route, named handler
+//! functions, one error mapping ([`error`]) and one envelope per surface.
+//! It knows no platform by name: every registered platform mounts its own
+//! client-facing routes.
 
 mod audit;
 pub mod auth;
 pub mod body;
 mod channels;
 pub mod envelope;
+pub mod error;
 mod logs;
 mod options;
-pub mod recover;
-mod relay;
 mod status;
 mod tasks;
 mod tokens;
 mod user_admin;
 mod users;
 
-use std::sync::Arc;
-
+use serde::Serialize;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::Config;
-use crate::clock::Clock;
-use crate::error::{AppError, AppResult};
-use crate::platform::Platforms;
-use crate::store::Store;
+use crate::context::Context;
+use crate::domain::QueryParams;
+use crate::error::{Error, Result};
+use error::reject;
 
-/// What every handler may use; cheap to clone.
-#[derive(Clone)]
-pub struct State {
-    /// The database.
-    pub store: Store,
-    /// Run-time configuration.
-    pub config: Arc<Config>,
-    /// Unix s when the server started.
-    pub start_time: i64,
-    /// Upstream platforms by channel type.
-    pub platforms: Platforms,
-    /// Time source.
-    pub clock: Arc<dyn Clock>,
+/// Injects the context into a filter chain.
+pub fn with_ctx(
+    ctx: Context,
+) -> impl Filter<Extract = (Context,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || ctx.clone())
 }
 
-/// Injects the state into a filter chain.
-pub fn with_state(
-    state: State,
-) -> impl Filter<Extract = (State,), Error = std::convert::Infallible> + Clone {
-    warp::any().map(move || state.clone())
-}
-
-/// Runs blocking store work off the async executor; a panic becomes a 500.
-pub async fn blocking<T, F>(f: F) -> Result<T, Rejection>
+/// Runs blocking store or upstream work off the async executor; a panic
+/// becomes a 500.
+pub async fn blocking<T, F>(f: F) -> std::result::Result<T, Rejection>
 where
     T: Send + 'static,
-    F: FnOnce() -> AppResult<T> + Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(warp::reject::custom(e)),
-        Err(e) => Err(warp::reject::custom(AppError::Internal(format!(
-            "request handler failed: {e}"
+        Ok(Err(e)) => Err(reject(e)),
+        Err(e) => Err(reject(Error::Internal(format!(
+            "internal error: request handler failed: {e}"
         )))),
     }
 }
 
+/// Runs a blocking handler and answers its result in the management
+/// envelope.
+pub async fn answer<T, F>(f: F) -> std::result::Result<Response, Rejection>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    blocking(f).await.map(envelope::ok)
+}
+
 /// A numeric id from a path segment; anything else → 400 naming `what`.
-pub fn path_id(what: &str, id: &str) -> Result<i64, Rejection> {
+pub fn path_id(what: &str, id: &str) -> Result<i64> {
     id.parse()
-        .map_err(|_| warp::reject::custom(AppError::bad(format!("invalid {what} id '{id}'"))))
+        .map_err(|_| Error::invalid(format!("invalid {what} id '{id}'")))
 }
 
 /// Decoded query parameters (invalid encoding → 400).
-pub fn query() -> impl Filter<Extract = (crate::domain::QueryParams,), Error = Rejection> + Clone {
-    warp::query::<Vec<(String, String)>>().map(crate::domain::QueryParams::new)
+pub fn query() -> impl Filter<Extract = (QueryParams,), Error = Rejection> + Clone {
+    warp::query::<Vec<(String, String)>>().map(QueryParams::new)
+}
+
+/// Every platform's client-facing routes, one after the other.
+fn platform_routes(ctx: &Context) -> BoxedFilter<(Response,)> {
+    let mut all = ctx.platforms.all().map(|p| p.routes(ctx.clone()));
+    let first = all.next().unwrap_or_else(|| {
+        warp::any()
+            .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+            .boxed()
+    });
+    all.fold(first, |acc, r| acc.or(r).unify().boxed())
 }
 
 /// Every route of the service, with errors rendered and requests logged.
 pub fn routes(
-    state: State,
+    ctx: Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
-    let suno = warp::path("suno")
-        .and(relay::routes(state.clone()).recover(recover::suno))
+    let api = status::routes(ctx.clone())
+        .or(users::routes(ctx.clone()))
+        .or(tasks::routes(ctx.clone()))
+        .or(tokens::routes(ctx.clone()))
+        .or(channels::routes(ctx.clone()))
+        .or(options::routes(ctx.clone()))
+        .or(user_admin::routes(ctx.clone()))
+        .or(logs::routes(ctx.clone()))
+        .or(audit::routes(ctx.clone()))
         .map(|r| Box::new(r) as Box<dyn Reply>);
-    let api = status::routes(state.clone())
-        .or(users::routes(state.clone()))
-        .or(tasks::routes(state.clone()))
-        .or(tokens::routes(state.clone()))
-        .or(channels::routes(state.clone()))
-        .or(options::routes(state.clone()))
-        .or(user_admin::routes(state.clone()))
-        .or(logs::routes(state.clone()))
-        .or(audit::routes(state.clone()))
-        .map(|r| Box::new(r) as Box<dyn Reply>);
-    suno.or(api)
+    let platforms = platform_routes(&ctx).map(|r| Box::new(r) as Box<dyn Reply>);
+    platforms
+        .or(api)
         .unify()
-        .recover(recover::management)
+        .recover(envelope::recover)
         .with(warp::log::custom(|info| {
             log::info!(
                 "{} {} {} {:.1}ms",

@@ -1,21 +1,23 @@
 //! API key routes: `POST/GET/PUT /api/token/`, `DELETE /api/token/{id}`.
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use warp::{Filter, Rejection, Reply};
 
-use super::envelope::{ok, page_data};
-use super::{State, auth, blocking, body, query, with_state};
+use super::auth::{self, Caller};
+use super::envelope::{PageData, page_data};
+use super::{answer, body, path_id, query};
+use crate::context::Context;
 use crate::domain::{Page, QueryParams};
-use crate::store::tokens::{NewToken, TokenUpdate};
-use crate::store::users::User;
+use crate::error::Result;
+use crate::store::tokens::{NewToken, Token, TokenUpdate};
 
 /// All key routes.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    create(state.clone())
-        .or(list(state.clone()))
-        .or(update(state.clone()))
-        .or(delete(state))
+pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    create(ctx.clone())
+        .or(list(ctx.clone()))
+        .or(update(ctx.clone()))
+        .or(delete(ctx))
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,47 +30,40 @@ struct CreateToken {
 }
 
 /// `POST /api/token/` `{"name","remain_quota"?,"unlimited_quota"?,"expired_time"?}` → `{"id","key",...}`; the key is shown only here.
-pub fn create(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "token")
         .and(warp::post())
-        .and(auth::user(state.clone()))
+        .and(auth::user(ctx))
         .and(body::json::<CreateToken>())
-        .and(with_state(state))
-        .and_then(|user: User, req: CreateToken, state: State| async move {
-            let (token, key) = blocking(move || {
-                state.store.create_token(
-                    user.id,
-                    &NewToken {
-                        name: req.name,
-                        remain_quota: req.remain_quota.unwrap_or(0),
-                        unlimited_quota: req.unlimited_quota.unwrap_or(false),
-                        expired_time: req.expired_time.unwrap_or(-1),
-                    },
-                )
-            })
-            .await?;
-            let mut data = serde_json::to_value(&token).unwrap_or_else(|_| json!({}));
-            data["key"] = json!(key);
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, req: CreateToken| answer(move || create_token(&c, req)))
+}
+
+fn create_token(c: &Caller, req: CreateToken) -> Result<Value> {
+    let new = NewToken {
+        name: req.name,
+        remain_quota: req.remain_quota.unwrap_or(0),
+        unlimited_quota: req.unlimited_quota.unwrap_or(false),
+        expired_time: req.expired_time.unwrap_or(-1),
+    };
+    let (token, key) = c.ctx.store.create_token(c.user.id, &new)?;
+    let mut data = serde_json::to_value(&token).unwrap_or_else(|_| json!({}));
+    data["key"] = json!(key);
+    Ok(data)
 }
 
 /// `GET /api/token/?p=1&page_size=20` → the caller's keys (no secrets).
-pub fn list(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "token")
         .and(warp::get())
-        .and(auth::user(state.clone()))
+        .and(auth::user(ctx))
         .and(query())
-        .and(with_state(state))
-        .and_then(|user: User, q: QueryParams, state: State| async move {
-            let data = blocking(move || {
-                let page = Page::parse(&q)?;
-                let (items, total) = state.store.list_tokens(user.id, page)?;
-                Ok(page_data(items, total, page))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, q: QueryParams| answer(move || list_tokens(&c, &q)))
+}
+
+fn list_tokens(c: &Caller, q: &QueryParams) -> Result<PageData<Token>> {
+    let page = Page::parse(q)?;
+    let (items, total) = c.ctx.store.list_tokens(c.user.id, page)?;
+    Ok(page_data(items, total, page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,40 +77,35 @@ struct UpdateToken {
 }
 
 /// `PUT /api/token/` `{"id", "name"?, "status"?, "remain_quota"?, "unlimited_quota"?, "expired_time"?}`.
-pub fn update(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "token")
         .and(warp::put())
-        .and(auth::user(state.clone()))
+        .and(auth::user(ctx))
         .and(body::json::<UpdateToken>())
-        .and(with_state(state))
-        .and_then(|user: User, req: UpdateToken, state: State| async move {
-            let token = blocking(move || {
-                state.store.update_token(
-                    user.id,
-                    req.id,
-                    &TokenUpdate {
-                        name: req.name,
-                        status: req.status,
-                        remain_quota: req.remain_quota,
-                        unlimited_quota: req.unlimited_quota,
-                        expired_time: req.expired_time,
-                    },
-                )
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(token))
-        })
+        .and_then(|c: Caller, req: UpdateToken| answer(move || update_token(&c, req)))
+}
+
+fn update_token(c: &Caller, req: UpdateToken) -> Result<Token> {
+    let up = TokenUpdate {
+        name: req.name,
+        status: req.status,
+        remain_quota: req.remain_quota,
+        unlimited_quota: req.unlimited_quota,
+        expired_time: req.expired_time,
+    };
+    Ok(c.ctx.store.update_token(c.user.id, req.id, &up)?)
 }
 
 /// `DELETE /api/token/{id}`.
-pub fn delete(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn delete(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "token" / String)
         .and(warp::delete())
-        .and(auth::user(state.clone()))
-        .and(with_state(state))
-        .and_then(|id: String, user: User, state: State| async move {
-            let id = super::path_id("token", &id)?;
-            blocking(move || state.store.delete_token(user.id, id)).await?;
-            Ok::<_, Rejection>(ok(serde_json::Value::Null))
-        })
+        .and(auth::user(ctx))
+        .and_then(|id: String, c: Caller| answer(move || delete_token(&c, &id)))
+}
+
+fn delete_token(c: &Caller, id: &str) -> Result<Value> {
+    let id = path_id("token", id)?;
+    c.ctx.store.delete_token(c.user.id, id)?;
+    Ok(Value::Null)
 }

@@ -3,56 +3,54 @@
 use serde::Deserialize;
 use warp::{Filter, Rejection, Reply};
 
-use super::envelope::{ok, page_data};
-use super::{State, auth, blocking, body, query, with_state};
+use super::auth::{self, Caller};
+use super::envelope::{PageData, page_data};
+use super::{answer, body, path_id, query};
+use crate::context::Context;
 use crate::domain::{Page, QueryParams, Role};
-use crate::error::AppError;
+use crate::error::{Error, Result};
+use crate::policy;
 use crate::store::user_admin::UserUpdate;
 use crate::store::users::User;
 
 /// All operators' user routes.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    list(state.clone())
-        .or(get_one(state.clone()))
-        .or(update(state.clone()))
-        .or(adjust_quota(state))
+pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    list(ctx.clone())
+        .or(get_one(ctx.clone()))
+        .or(update(ctx.clone()))
+        .or(adjust_quota(ctx))
 }
 
 /// `GET /api/user/?p=1&page_size=20&keyword=` (admin).
-pub fn list(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user")
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(query())
-        .and(with_state(state))
-        .and_then(|_admin, q: QueryParams, state: State| async move {
-            let data = blocking(move || {
-                let page = Page::parse(&q)?;
-                let (items, total) = state.store.list_users(q.get("keyword"), page)?;
-                Ok(page_data(items, total, page))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(data))
-        })
+        .and_then(|c: Caller, q: QueryParams| answer(move || list_users(&c, &q)))
+}
+
+fn list_users(c: &Caller, q: &QueryParams) -> Result<PageData<User>> {
+    let page = Page::parse(q)?;
+    let (items, total) = c.ctx.store.list_users(q.get("keyword"), page)?;
+    Ok(page_data(items, total, page))
 }
 
 /// `GET /api/user/{id}` (admin).
-pub fn get_one(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn get_one(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user" / String)
         .and(warp::get())
-        .and(auth::role(state.clone(), Role::Admin))
-        .and(with_state(state))
-        .and_then(|id: String, _admin, state: State| async move {
-            let id = super::path_id("user", &id)?;
-            let user = blocking(move || {
-                state
-                    .store
-                    .get_user(id)?
-                    .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(user))
-        })
+        .and(auth::role(ctx, Role::Admin))
+        .and_then(|id: String, c: Caller| answer(move || target(&c, &id)))
+}
+
+/// The user a route names by id (404 when unknown).
+fn target(c: &Caller, id: &str) -> Result<User> {
+    let id = path_id("user", id)?;
+    c.ctx
+        .store
+        .get_user(id)?
+        .ok_or_else(|| Error::NotFound(format!("user {id} not found")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,37 +64,31 @@ struct UpdateUser {
 }
 
 /// `PUT /api/user/` `{"id", "display_name"?, "group"?, "role"?, "status"?, "password"?}` (admin; root for admin roles).
-pub fn update(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user")
         .and(warp::put())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(body::json::<UpdateUser>())
-        .and(with_state(state))
-        .and_then(|actor: User, req: UpdateUser, state: State| async move {
-            let user = blocking(move || {
-                let role = req
-                    .role
-                    .map(|r| {
-                        Role::parse(r).ok_or_else(|| {
-                            AppError::bad(format!("invalid role {r}: use 1, 10 or 100"))
-                        })
-                    })
-                    .transpose()?;
-                state.store.update_user(
-                    &actor,
-                    req.id,
-                    &UserUpdate {
-                        display_name: req.display_name,
-                        group: req.group,
-                        role,
-                        status: req.status,
-                        password: req.password,
-                    },
-                )
-            })
-            .await?;
-            Ok::<_, Rejection>(ok(user))
+        .and_then(|c: Caller, req: UpdateUser| answer(move || update_user(&c, req)))
+}
+
+fn update_user(c: &Caller, req: UpdateUser) -> Result<User> {
+    let role = req
+        .role
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| Error::invalid(format!("invalid role {r}: use 1, 10 or 100")))
         })
+        .transpose()?;
+    let up = UserUpdate {
+        display_name: req.display_name,
+        group: req.group,
+        role,
+        status: req.status,
+        password: req.password,
+    };
+    let target = target(c, &req.id.to_string())?;
+    policy::may_update_user(c.user.role(), target.role(), &up)?;
+    Ok(c.ctx.store.update_user(target.id, &up)?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,31 +100,22 @@ struct QuotaChange {
 
 /// `POST /api/user/{id}/quota` `{"delta": <signed>, "reason": "..."}` (admin).
 pub fn adjust_quota(
-    state: State,
+    ctx: Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user" / String / "quota")
         .and(warp::post())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(body::json::<QuotaChange>())
-        .and(with_state(state))
-        .and_then(
-            |id: String, actor: User, req: QuotaChange, state: State| async move {
-                let id = super::path_id("user", &id)?;
-                let user = blocking(move || {
-                    let target = state
-                        .store
-                        .get_user(id)?
-                        .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))?;
-                    if target.role() >= Role::Admin && actor.role() < Role::Root {
-                        return Err(AppError::Forbidden(
-                            "only root can change an administrator's quota".into(),
-                        ));
-                    }
-                    let by = format!("{} (id {})", actor.username, actor.id);
-                    state.store.adjust_quota(id, req.delta, &req.reason, &by)
-                })
-                .await?;
-                Ok::<_, Rejection>(ok(user))
-            },
-        )
+        .and_then(|id: String, c: Caller, req: QuotaChange| {
+            answer(move || adjust(&c, &id, req))
+        })
+}
+
+fn adjust(c: &Caller, id: &str, req: QuotaChange) -> Result<User> {
+    let target = target(c, id)?;
+    policy::may_adjust_quota(c.user.role(), target.role())?;
+    let by = c.label();
+    Ok(c.ctx
+        .store
+        .adjust_quota(target.id, req.delta, &req.reason, &by)?)
 }

@@ -1,42 +1,41 @@
-//! User routes of the foundation: self, create, token rotation.
+//! The caller's own account, and user creation (admin).
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use warp::{Filter, Rejection, Reply};
 
+use super::auth::{self, Caller};
 use super::envelope::ok;
-use super::{State, auth, blocking, body, with_state};
+use super::{answer, body};
+use crate::context::Context;
 use crate::domain::Role;
-use crate::error::AppError;
-use crate::store::users::{NewUser, User};
+use crate::error::{Error, Result};
+use crate::policy;
+use crate::store::users::NewUser;
 
 /// All user routes.
-pub fn routes(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    get_self(state.clone())
-        .or(rotate_token(state.clone()))
-        .or(create(state))
+pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    get_self(ctx.clone())
+        .or(rotate_token(ctx.clone()))
+        .or(create(ctx))
 }
 
 /// `GET /api/user/self` → the caller's account.
-pub fn get_self(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn get_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user" / "self")
         .and(warp::get())
-        .and(auth::user(state))
-        .map(|user: User| ok(user))
+        .and(auth::user(ctx))
+        .map(|c: Caller| ok(c.user))
 }
 
 /// `GET /api/user/token` → a new access token for the caller (the old one stops working).
 pub fn rotate_token(
-    state: State,
+    ctx: Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user" / "token")
         .and(warp::get())
-        .and(auth::user(state.clone()))
-        .and(with_state(state))
-        .and_then(|user: User, state: State| async move {
-            let token = blocking(move || state.store.rotate_access_token(user.id)).await?;
-            Ok::<_, Rejection>(ok(token))
-        })
+        .and(auth::user(ctx))
+        .and_then(|c: Caller| answer(move || Ok(c.ctx.store.rotate_access_token(c.user.id)?)))
 }
 
 /// Body of `POST /api/user/`.
@@ -52,49 +51,38 @@ struct CreateUser {
 
 /// `POST /api/user/` `{"username","password"?,"display_name"?,"role"?,"group"?,"quota"?}` (admin)
 /// → the new user and its `access_token`, shown only here.
-pub fn create(state: State) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("api" / "user")
         .and(warp::post())
-        .and(auth::role(state.clone(), Role::Admin))
+        .and(auth::role(ctx, Role::Admin))
         .and(body::json::<CreateUser>())
-        .and(with_state(state))
-        .and_then(|admin: User, req: CreateUser, state: State| async move {
-            let role = match req.role {
-                None => Role::Common,
-                Some(r) => Role::parse(r).ok_or_else(|| {
-                    warp::reject::custom(AppError::bad(format!(
-                        "invalid role {r}: use 1 (common) or 10 (admin)"
-                    )))
-                })?,
-            };
-            if role == Role::Root {
-                return Err(warp::reject::custom(AppError::Forbidden(
-                    "nobody can create another root user".into(),
-                )));
-            }
-            if role >= Role::Admin && admin.role() < Role::Root {
-                return Err(warp::reject::custom(AppError::Forbidden(
-                    "only root can create administrators".into(),
-                )));
-            }
-            let new = NewUser {
-                username: req.username,
-                password: req.password,
-                display_name: req.display_name,
-                role: Some(role),
-                group: req.group,
-                quota: req.quota.unwrap_or(0),
-            };
-            let (user, token) = blocking(move || state.store.create_user(&new)).await?;
-            Ok(ok(json!({
-                "id": user.id,
-                "username": user.username,
-                "display_name": user.display_name,
-                "role": user.role,
-                "status": user.status,
-                "group": user.group,
-                "quota": user.quota,
-                "access_token": token,
-            })))
-        })
+        .and_then(|c: Caller, req: CreateUser| answer(move || create_user(&c, req)))
+}
+
+fn create_user(c: &Caller, req: CreateUser) -> Result<Value> {
+    let role = match req.role {
+        None => Role::Common,
+        Some(r) => Role::parse(r)
+            .ok_or_else(|| Error::invalid(format!("invalid role {r}: use 1 (common) or 10 (admin)")))?,
+    };
+    policy::may_create_user(c.user.role(), role)?;
+    let new = NewUser {
+        username: req.username,
+        password: req.password,
+        display_name: req.display_name,
+        role: Some(role),
+        group: req.group,
+        quota: req.quota.unwrap_or(0),
+    };
+    let (user, token) = c.ctx.store.create_user(&new)?;
+    Ok(json!({
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "status": user.status,
+        "group": user.group,
+        "quota": user.quota,
+        "access_token": token,
+    }))
 }

@@ -7,36 +7,35 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::Config;
-use crate::clock::Clock;
+use crate::context::Context;
 use crate::domain::TaskStatus;
-use crate::error::{AppError, AppResult};
-use crate::platform::{Platforms, Target};
+use crate::error::{Error, Result};
+use crate::platform::Target;
 use crate::store::Store;
 use crate::store::ledger::{self, Failure, Reservation};
 use crate::store::tokens::{TOKEN_DISABLED, TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED, Token};
 use crate::store::users::User;
 
 /// Checks an `sk-...` key: it exists (401), and key and user are usable (403).
-pub fn authenticate_key(store: &Store, key: &str, now: i64) -> AppResult<(Token, User)> {
+pub fn authenticate_key(store: &Store, key: &str, now: i64) -> Result<(Token, User)> {
     if key.is_empty() {
-        return Err(AppError::Unauthorized("API key is missing".into()));
+        return Err(Error::Unauthenticated("API key is missing".into()));
     }
     let (token, user) = store
         .token_by_key(key)?
-        .ok_or_else(|| AppError::Unauthorized("invalid API key".into()))?;
+        .ok_or_else(|| Error::Unauthenticated("invalid API key".into()))?;
     match token.status {
         TOKEN_ENABLED => {}
-        TOKEN_DISABLED => return Err(AppError::Forbidden("API key is disabled".into())),
-        TOKEN_EXPIRED => return Err(AppError::Forbidden("API key has expired".into())),
-        TOKEN_EXHAUSTED => return Err(AppError::Forbidden("API key quota is exhausted".into())),
-        _ => return Err(AppError::Forbidden("API key is not enabled".into())),
+        TOKEN_DISABLED => return Err(Error::Forbidden("API key is disabled".into())),
+        TOKEN_EXPIRED => return Err(Error::Forbidden("API key has expired".into())),
+        TOKEN_EXHAUSTED => return Err(Error::Forbidden("API key quota is exhausted".into())),
+        _ => return Err(Error::Forbidden("API key is not enabled".into())),
     }
     if token.expired_time != -1 && token.expired_time <= now {
-        return Err(AppError::Forbidden("API key has expired".into()));
+        return Err(Error::Forbidden("API key has expired".into()));
     }
     if user.status != crate::domain::role::USER_ENABLED {
-        return Err(AppError::Forbidden("user is disabled".into()));
+        return Err(Error::Forbidden("user is disabled".into()));
     }
     Ok((token, user))
 }
@@ -58,13 +57,14 @@ pub struct Submission<'a> {
 
 /// Submits a job on behalf of the key's owner and returns the public task
 /// id. Blocking.
-pub fn submit(
-    store: &Store,
-    platforms: &Platforms,
-    config: &Config,
-    clock: &dyn Clock,
-    sub: Submission<'_>,
-) -> AppResult<String> {
+pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
+    let Context {
+        store,
+        platforms,
+        config,
+        clock,
+        ..
+    } = ctx;
     let Submission {
         token,
         user,
@@ -75,18 +75,18 @@ pub fn submit(
     let now = clock.now();
     let platform = platforms
         .get(platform_name)
-        .ok_or_else(|| AppError::bad(format!("unknown platform {platform_name}")))?;
+        .ok_or_else(|| Error::Internal(format!("unknown platform {platform_name}")))?;
     let mut job = platform.prepare(action, body)?;
-    let quote = store.quote(&job.model, &user.group)?;
+    let quote = store.quote(&job.model, job.units, &user.group)?;
 
     // A continuation must run where its original ran.
     let candidates = match &job.continues {
         Some(parent_id) => {
             let parent = store.user_task(user.id, parent_id)?.ok_or_else(|| {
-                AppError::bad(format!("task_id {parent_id} is not one of your tasks"))
+                Error::invalid(format!("task_id {parent_id} is not one of your tasks"))
             })?;
             if parent.upstream_task_id.is_empty() {
-                return Err(AppError::bad(format!(
+                return Err(Error::invalid(format!(
                     "task {parent_id} was never accepted upstream"
                 )));
             }
@@ -94,7 +94,7 @@ pub fn submit(
                 .get_channel(parent.channel_id)?
                 .filter(|c| c.status == crate::store::channels::CHANNEL_ENABLED)
                 .ok_or_else(|| {
-                    AppError::bad(format!(
+                    Error::invalid(format!(
                         "the channel of task {parent_id} is gone or disabled"
                     ))
                 })?;
@@ -104,14 +104,14 @@ pub fn submit(
         None => store.candidate_channels(platform_name, &job.model, &user.group)?,
     };
     if candidates.is_empty() {
-        return Err(AppError::Unavailable(format!(
+        return Err(Error::NoChannel(format!(
             "no available channel for model {} in group {}",
             job.model, user.group
         )));
     }
     let mut tried: HashSet<i64> = HashSet::new();
     let first = pick::choose(&candidates, &tried)
-        .ok_or_else(|| AppError::Unavailable("no available channel".into()))?;
+        .ok_or_else(|| Error::NoChannel("no available channel".into()))?;
 
     let task = ledger::reserve(
         store,
@@ -138,7 +138,7 @@ pub fn submit(
             base_url: channel.base_url.clone(),
             key: channel.key.clone(),
         };
-        match platform.submit(&target, &job.action, &job.body) {
+        match platform.submit(&target, &job) {
             Ok(upstream_id) => {
                 let first_poll = clock.now_ms() + config.poll_interval_ms as i64;
                 let accepted = ledger::mark_submitted(
@@ -150,7 +150,7 @@ pub fn submit(
                     clock.now(),
                 )?;
                 if !accepted {
-                    return Err(AppError::Internal(format!(
+                    return Err(Error::Internal(format!(
                         "task {} was settled while its submission was in flight",
                         task.task_id
                     )));
@@ -179,7 +179,7 @@ pub fn submit(
         ..Default::default()
     };
     ledger::settle_failure(store, task.id, TaskStatus::NotStart, &failure, clock.now())?;
-    Err(AppError::Upstream {
+    Err(Error::Upstream {
         status: last_error.client_status(),
         message: last_error.message(),
     })

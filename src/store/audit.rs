@@ -5,7 +5,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::Store;
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// One broken rule.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -62,7 +62,7 @@ impl Store {
     /// Audits the books at `now` (unix s); non-final tasks older than
     /// `stale_after_secs` are reported as stuck. Reads one consistent
     /// snapshot, so it is safe while the server writes.
-    pub fn audit(&self, now: i64, stale_after_secs: i64) -> AppResult<AuditReport> {
+    pub fn audit(&self, now: i64, stale_after_secs: i64) -> StoreResult<AuditReport> {
         let mut conn = self.conn()?;
         // A deferred transaction: one WAL snapshot for every query below.
         let tx = conn.transaction()?;
@@ -180,7 +180,7 @@ impl Store {
         drop(stmt);
 
         let mut task_rule =
-            |kind: &str, sql: &str, args: &[&dyn rusqlite::ToSql], what: &str| -> AppResult<()> {
+            |kind: &str, sql: &str, args: &[&dyn rusqlite::ToSql], what: &str| -> StoreResult<()> {
                 let mut stmt = tx.prepare(sql)?;
                 let rows = stmt.query_map(args, |r| {
                     Ok((

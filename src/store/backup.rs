@@ -6,18 +6,18 @@ use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
 
 use super::Store;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 
 impl Store {
     /// Copies the whole database to `to` with SQLite's online backup API,
     /// in one step (one WAL read snapshot, so writers are never blocked and
     /// the copy is consistent). Written to a temporary file, then renamed.
-    pub fn backup_to(&self, to: &Path) -> AppResult<u64> {
+    pub fn backup_to(&self, to: &Path) -> StoreResult<u64> {
         if let Some(parent) = to.parent()
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(|e| {
-                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+                StoreError::Io(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
         let tmp = to.with_extension("backup-partial");
@@ -39,13 +39,13 @@ impl Store {
             let check = Connection::open(&tmp)?;
             let verdict: String = check.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
             if verdict != "ok" {
-                return Err(AppError::Internal(format!(
+                return Err(StoreError::Io(format!(
                     "backup failed its check: {verdict}"
                 )));
             }
         }
         std::fs::rename(&tmp, to)
-            .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", to.display())))?;
+            .map_err(|e| StoreError::Io(format!("cannot write {}: {e}", to.display())))?;
         let size = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
         Ok(size)
     }

@@ -4,9 +4,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::clock::unix_now;
 use crate::domain::Page;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 
 /// Channel status: enabled.
 pub const CHANNEL_ENABLED: i64 = 1;
@@ -139,22 +138,22 @@ pub struct ChannelFields {
     pub status: Option<i64>,
 }
 
-fn check_fields(f: &ChannelFields) -> AppResult<()> {
+fn check_fields(f: &ChannelFields) -> StoreResult<()> {
     if let Some(s) = f.status
         && s != CHANNEL_ENABLED
         && s != CHANNEL_DISABLED
     {
-        return Err(AppError::bad("status must be 1 (enabled) or 2 (disabled)"));
+        return Err(StoreError::invalid("status must be 1 (enabled) or 2 (disabled)"));
     }
     if f.weight.is_some_and(|w| w < 0) {
-        return Err(AppError::bad("weight must not be negative"));
+        return Err(StoreError::invalid("weight must not be negative"));
     }
     Ok(())
 }
 
 impl Store {
     /// Creates a channel; `type` and `base_url` must be set and valid already.
-    pub fn create_channel(&self, f: &ChannelFields) -> AppResult<Channel> {
+    pub fn create_channel(&self, f: &ChannelFields) -> StoreResult<Channel> {
         check_fields(f)?;
         let conn = self.conn()?;
         conn.execute(
@@ -170,16 +169,16 @@ impl Store {
                 f.priority.unwrap_or(0),
                 f.weight.unwrap_or(1),
                 f.status.unwrap_or(CHANNEL_ENABLED),
-                unix_now()
+                self.now()
             ],
         )?;
         let id = conn.last_insert_rowid();
         self.get_channel(id)?
-            .ok_or_else(|| AppError::Internal("channel vanished after insert".into()))
+            .ok_or_else(|| StoreError::NotFound(format!("channel {id} vanished after insert")))
     }
 
     /// One channel by id.
-    pub fn get_channel(&self, id: i64) -> AppResult<Option<Channel>> {
+    pub fn get_channel(&self, id: i64) -> StoreResult<Option<Channel>> {
         let conn = self.conn()?;
         Ok(conn
             .prepare_cached(&format!(
@@ -190,7 +189,7 @@ impl Store {
     }
 
     /// A page of channels, newest first, with the total.
-    pub fn list_channels(&self, page: Page) -> AppResult<(Vec<Channel>, i64)> {
+    pub fn list_channels(&self, page: Page) -> StoreResult<(Vec<Channel>, i64)> {
         let conn = self.conn()?;
         let total: i64 = conn.query_row("SELECT COUNT(*) FROM channels", [], |r| r.get(0))?;
         let mut stmt = conn.prepare_cached(&format!(
@@ -203,7 +202,7 @@ impl Store {
     }
 
     /// Every channel (the worker and the CLI; there are few).
-    pub fn all_channels(&self) -> AppResult<Vec<Channel>> {
+    pub fn all_channels(&self) -> StoreResult<Vec<Channel>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CHANNEL_COLUMNS} FROM channels ORDER BY id"
@@ -220,7 +219,7 @@ impl Store {
         channel_type: &str,
         model: &str,
         group: &str,
-    ) -> AppResult<Vec<Channel>> {
+    ) -> StoreResult<Vec<Channel>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CHANNEL_COLUMNS} FROM channels WHERE status = 1 AND type = ?1"
@@ -233,7 +232,7 @@ impl Store {
     }
 
     /// Updates a channel (404 when unknown).
-    pub fn update_channel(&self, id: i64, f: &ChannelFields) -> AppResult<Channel> {
+    pub fn update_channel(&self, id: i64, f: &ChannelFields) -> StoreResult<Channel> {
         check_fields(f)?;
         let conn = self.conn()?;
         let n = conn.execute(
@@ -248,19 +247,19 @@ impl Store {
             ],
         )?;
         if n == 0 {
-            return Err(AppError::NotFound(format!("channel {id} not found")));
+            return Err(StoreError::NotFound(format!("channel {id} not found")));
         }
         self.get_channel(id)?
-            .ok_or_else(|| AppError::NotFound(format!("channel {id} not found")))
+            .ok_or_else(|| StoreError::NotFound(format!("channel {id} not found")))
     }
 
     /// Deletes a channel (404 when unknown). Its unfinished tasks are failed
     /// and refunded by the worker's next pass.
-    pub fn delete_channel(&self, id: i64) -> AppResult<()> {
+    pub fn delete_channel(&self, id: i64) -> StoreResult<()> {
         let conn = self.conn()?;
         let n = conn.execute("DELETE FROM channels WHERE id = ?1", params![id])?;
         if n == 0 {
-            return Err(AppError::NotFound(format!("channel {id} not found")));
+            return Err(StoreError::NotFound(format!("channel {id} not found")));
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use super::logs::{LOG_CONSUME, LOG_REFUND, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 use crate::domain::TaskStatus;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 use crate::secrets::new_task_id;
 
 /// What is charged for and recorded when a job is accepted for relay.
@@ -35,7 +35,7 @@ pub struct Reservation {
 
 /// Takes the charge from user and key, inserts the task (NOT_START) and the
 /// consume log row, all or nothing. Insufficient quota → 403, nothing charged.
-pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
+pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
     let mut conn = store.conn()?;
     let tx = store.immediate(&mut conn)?;
     let charge = r.quote.charge;
@@ -54,9 +54,9 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
             },
         )
         .optional()?
-        .ok_or_else(|| AppError::Unauthorized("API key no longer exists".into()))?;
+        .ok_or_else(|| StoreError::Revoked("API key no longer exists".into()))?;
     if status != super::tokens::TOKEN_ENABLED {
-        return Err(AppError::Forbidden("API key is not enabled".into()));
+        return Err(StoreError::Refused("API key is not enabled".into()));
     }
     let user_ok = tx
         .prepare_cached(
@@ -65,7 +65,7 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
         )?
         .execute(params![charge, r.user_id])?;
     if user_ok == 0 {
-        return Err(AppError::Forbidden(format!(
+        return Err(StoreError::Refused(format!(
             "insufficient user quota: this call costs {charge}"
         )));
     }
@@ -78,7 +78,7 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> AppResult<Task> {
             )?
             .execute(params![charge, r.token_id, now])?;
         if key_ok == 0 {
-            return Err(AppError::Forbidden(format!(
+            return Err(StoreError::Refused(format!(
                 "insufficient API key quota: this call costs {charge}"
             )));
         }
@@ -146,7 +146,7 @@ pub fn mark_submitted(
     upstream_id: &str,
     first_poll_at_ms: i64,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = store.conn()?;
     let tx = store.immediate(&mut conn)?;
     let n = tx
@@ -210,7 +210,7 @@ pub fn settle_failure(
     expected: TaskStatus,
     failure: &Failure,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let mut conn = store.conn()?;
     let tx = store.immediate(&mut conn)?;
     let done = settle_failure_in(&tx, task_row_id, expected, failure, now)?;
@@ -225,7 +225,7 @@ pub fn settle_failure_in(
     expected: TaskStatus,
     failure: &Failure,
     now: i64,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let finish = if failure.finish_time > 0 {
         failure.finish_time
     } else {
@@ -292,7 +292,7 @@ struct Charged {
 
 /// Gives a failed task's charge back to user and key and writes the refund
 /// log row. Only called after the conditional update that set `refunded`.
-fn refund_in(tx: &Transaction<'_>, c: &Charged, reason: &str, now: i64) -> AppResult<()> {
+fn refund_in(tx: &Transaction<'_>, c: &Charged, reason: &str, now: i64) -> StoreResult<()> {
     let q = c.quota;
     if q <= 0 {
         return Ok(());
@@ -347,7 +347,7 @@ fn refund_in(tx: &Transaction<'_>, c: &Charged, reason: &str, now: i64) -> AppRe
 }
 
 /// One task by row id inside a transaction.
-pub fn read_task(tx: &rusqlite::Connection, row_id: i64) -> AppResult<Task> {
+pub fn read_task(tx: &rusqlite::Connection, row_id: i64) -> StoreResult<Task> {
     Ok(tx.query_row(
         &format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"),
         params![row_id],

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Store, json_value};
 use crate::domain::Page;
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// A log row as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -90,7 +90,7 @@ impl Store {
         f: &LogFilter,
         page: Page,
         admin: bool,
-    ) -> AppResult<(Vec<LogEntry>, i64)> {
+    ) -> StoreResult<(Vec<LogEntry>, i64)> {
         let mut conds: Vec<&str> = Vec::new();
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
         let mut add = |cond: &'static str, v: Box<dyn ToSql>| {

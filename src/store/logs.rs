@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, params};
 
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// Log type: quota granted.
 pub const LOG_TOPUP: i64 = 1;
@@ -43,7 +43,7 @@ pub struct NewLog {
 }
 
 /// Writes a log row on the caller's connection (inside its transaction).
-pub fn insert_log(conn: &Connection, log: &NewLog, now: i64) -> AppResult<i64> {
+pub fn insert_log(conn: &Connection, log: &NewLog, now: i64) -> StoreResult<i64> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO logs (created_at, type, user_id, username, token_id, token_name, channel_id,
                            model_name, quota, content, task_id, other)

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// The schema of a new database (version 1).
 pub const SCHEMA: &str = include_str!("../../schema.sql");
@@ -12,7 +12,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 const MIGRATIONS: &[&str] = &[];
 
 /// Brings the database to the latest version, each step in its own transaction.
-pub fn migrate(conn: &mut Connection) -> AppResult<()> {
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

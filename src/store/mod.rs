@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod backup;
 pub mod channels;
+pub mod error;
 pub mod ledger;
 pub mod log_list;
 pub mod logs;
@@ -27,7 +28,9 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::error::{AppError, AppResult};
+pub use error::{StoreError, StoreResult};
+
+use crate::clock::{Clock, SystemClock};
 
 /// A pooled connection.
 pub type Conn = PooledConnection<SqliteConnectionManager>;
@@ -41,6 +44,9 @@ pub struct Store {
     /// hand-over, long tails). Other processes (the CLI) still meet the
     /// busy timeout.
     writer: Arc<Mutex<()>>,
+    /// Where every "now" of the store comes from (the wall clock unless a
+    /// test or the server injects another with [`Store::with_clock`]).
+    clock: Arc<dyn Clock>,
 }
 
 /// A `BEGIN IMMEDIATE` transaction holding this process's writer turn.
@@ -72,17 +78,17 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating parent folders and the file) and migrates the database.
-    pub fn open(path: &Path) -> AppResult<Store> {
+    pub fn open(path: &Path) -> StoreResult<Store> {
         Self::open_with_pool_size(path, 16)
     }
 
     /// Like [`Store::open`] with a chosen pool size.
-    pub fn open_with_pool_size(path: &Path, size: u32) -> AppResult<Store> {
+    pub fn open_with_pool_size(path: &Path, size: u32) -> StoreResult<Store> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(|e| {
-                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+                StoreError::Io(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
         // Migrate on a plain connection first so the pool's connections all
@@ -100,20 +106,32 @@ impl Store {
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same store reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// Now in unix seconds, from the store's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Starts a `BEGIN IMMEDIATE` transaction on `conn`: the write lock is
     /// taken up front, so a read-then-write never fails half-way with
     /// "database is locked".
-    pub fn immediate<'a>(&'a self, conn: &'a mut Connection) -> AppResult<WriteTx<'a>> {
+    pub fn immediate<'a>(&'a self, conn: &'a mut Connection) -> StoreResult<WriteTx<'a>> {
         let turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Ok(WriteTx { tx, _turn: turn })
     }
 
     /// A connection from the pool.
-    pub fn conn(&self) -> AppResult<Conn> {
+    pub fn conn(&self) -> StoreResult<Conn> {
         Ok(self.pool.get()?)
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 
 /// Option key of the per-call USD price per model.
 pub const MODEL_PRICE: &str = "ModelPrice";
@@ -24,17 +24,17 @@ pub fn default_option(key: &str) -> Option<&'static str> {
 }
 
 /// Parses an option value: a JSON object of non-negative finite numbers.
-pub fn parse_number_map(key: &str, value: &str) -> AppResult<HashMap<String, f64>> {
+pub fn parse_number_map(key: &str, value: &str) -> StoreResult<HashMap<String, f64>> {
     let map: HashMap<String, serde_json::Value> = serde_json::from_str(value)
-        .map_err(|e| AppError::bad(format!("{key} must be a JSON object of numbers: {e}")))?;
+        .map_err(|e| StoreError::invalid(format!("{key} must be a JSON object of numbers: {e}")))?;
     let mut out = HashMap::with_capacity(map.len());
     for (name, v) in map {
         let n = v
             .as_f64()
             .filter(|n| n.is_finite())
-            .ok_or_else(|| AppError::bad(format!("{key}: value of '{name}' is not a number")))?;
+            .ok_or_else(|| StoreError::invalid(format!("{key}: value of '{name}' is not a number")))?;
         if n < 0.0 {
-            return Err(AppError::bad(format!(
+            return Err(StoreError::invalid(format!(
                 "{key}: value of '{name}' must not be negative"
             )));
         }
@@ -50,13 +50,13 @@ pub struct PriceQuote {
     pub model_price: f64,
     /// Group multiplier.
     pub group_ratio: f64,
-    /// round(price × ratio × 500000).
+    /// round(price × units × ratio × 500000).
     pub charge: i64,
 }
 
 impl Store {
     /// An option's current value (its default when never set).
-    pub fn get_option(&self, key: &str) -> AppResult<Option<String>> {
+    pub fn get_option(&self, key: &str) -> StoreResult<Option<String>> {
         let conn = self.conn()?;
         let stored: Option<String> = conn
             .prepare_cached("SELECT value FROM options WHERE key = ?1")?
@@ -66,7 +66,7 @@ impl Store {
     }
 
     /// All known options with their current values.
-    pub fn list_options(&self) -> AppResult<Vec<(String, String)>> {
+    pub fn list_options(&self) -> StoreResult<Vec<(String, String)>> {
         let mut out = Vec::new();
         for key in [MODEL_PRICE, GROUP_RATIO] {
             if let Some(v) = self.get_option(key)? {
@@ -77,9 +77,9 @@ impl Store {
     }
 
     /// Validates and stores an option.
-    pub fn set_option(&self, key: &str, value: &str) -> AppResult<()> {
+    pub fn set_option(&self, key: &str, value: &str) -> StoreResult<()> {
         if default_option(key).is_none() {
-            return Err(AppError::bad(format!(
+            return Err(StoreError::invalid(format!(
                 "unknown option '{key}': valid keys are {MODEL_PRICE}, {GROUP_RATIO}"
             )));
         }
@@ -93,9 +93,9 @@ impl Store {
         Ok(())
     }
 
-    /// The charge for one call of `model` by a user of `group`; a model
-    /// without a price → 400 naming it.
-    pub fn quote(&self, model: &str, group: &str) -> AppResult<PriceQuote> {
+    /// The charge for `units` priced units of `model` (1 for a per-call
+    /// price) by a user of `group`; a model without a price → invalid.
+    pub fn quote(&self, model: &str, units: f64, group: &str) -> StoreResult<PriceQuote> {
         let prices = parse_number_map(
             MODEL_PRICE,
             &self.get_option(MODEL_PRICE)?.unwrap_or_default(),
@@ -106,11 +106,11 @@ impl Store {
         )?;
         let model_price = *prices
             .get(model)
-            .ok_or_else(|| AppError::bad(format!("model {model} has no price configured")))?;
+            .ok_or_else(|| StoreError::invalid(format!("model {model} has no price configured")))?;
         let group_ratio = ratios.get(group).copied().unwrap_or(1.0);
-        let charge = (model_price * group_ratio * QUOTA_PER_USD).round();
+        let charge = (model_price * units * group_ratio * QUOTA_PER_USD).round();
         if !(0.0..=i64::MAX as f64 / 4.0).contains(&charge) {
-            return Err(AppError::bad(format!("price of {model} is out of range")));
+            return Err(StoreError::invalid(format!("price of {model} is out of range")));
         }
         Ok(PriceQuote {
             model_price,

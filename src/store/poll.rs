@@ -6,7 +6,7 @@ use rusqlite::params;
 use super::Store;
 use super::ledger::{Failure, settle_failure_in};
 use crate::domain::TaskStatus;
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// Statuses the worker still cares about.
 const IN_FLIGHT: &str = "('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')";
@@ -71,7 +71,7 @@ pub struct Applied {
 impl Store {
     /// Up to `limit` tasks with an upstream id, not final, due at `cutoff_ms`,
     /// the longest-waiting first.
-    pub fn due_tasks(&self, cutoff_ms: i64, limit: usize) -> AppResult<Vec<DueTask>> {
+    pub fn due_tasks(&self, cutoff_ms: i64, limit: usize) -> StoreResult<Vec<DueTask>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT id, status, channel_id, upstream_task_id, poll_failures, progress, start_time
@@ -98,7 +98,7 @@ impl Store {
 
     /// Applies a batch of changes in one transaction. FAILURE goes through
     /// the refunding settlement; every update is conditional on `expected`.
-    pub fn apply_changes(&self, changes: &[TaskChange], now: i64) -> AppResult<Applied> {
+    pub fn apply_changes(&self, changes: &[TaskChange], now: i64) -> StoreResult<Applied> {
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
         let mut out = Applied::default();
@@ -155,7 +155,7 @@ impl Store {
     }
 
     /// Pushes tasks back after a failed or empty poll: `(id, next_poll_at_ms)`.
-    pub fn defer_tasks(&self, deferrals: &[(i64, i64)]) -> AppResult<()> {
+    pub fn defer_tasks(&self, deferrals: &[(i64, i64)]) -> StoreResult<()> {
         if deferrals.is_empty() {
             return Ok(());
         }
@@ -176,7 +176,7 @@ impl Store {
     }
 
     /// Non-final tasks submitted at or before `cutoff` (unix s): timed out.
-    pub fn timed_out_tasks(&self, cutoff: i64, limit: usize) -> AppResult<Vec<(i64, TaskStatus)>> {
+    pub fn timed_out_tasks(&self, cutoff: i64, limit: usize) -> StoreResult<Vec<(i64, TaskStatus)>> {
         self.sweep_query(
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due
@@ -188,7 +188,7 @@ impl Store {
 
     /// NOT_START tasks without an upstream id submitted at or before `cutoff`:
     /// reservations orphaned by a crash.
-    pub fn orphaned_tasks(&self, cutoff: i64, limit: usize) -> AppResult<Vec<(i64, TaskStatus)>> {
+    pub fn orphaned_tasks(&self, cutoff: i64, limit: usize) -> StoreResult<Vec<(i64, TaskStatus)>> {
         self.sweep_query(
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due
@@ -200,7 +200,7 @@ impl Store {
     }
 
     /// Non-final tasks with an upstream id whose channel no longer exists.
-    pub fn tasks_on_deleted_channels(&self, limit: usize) -> AppResult<Vec<(i64, TaskStatus)>> {
+    pub fn tasks_on_deleted_channels(&self, limit: usize) -> StoreResult<Vec<(i64, TaskStatus)>> {
         self.sweep_query(
             &format!(
                 "SELECT t.id, t.status FROM tasks t INDEXED BY idx_tasks_due
@@ -216,7 +216,7 @@ impl Store {
         &self,
         sql: &str,
         args: &[&dyn rusqlite::ToSql],
-    ) -> AppResult<Vec<(i64, TaskStatus)>> {
+    ) -> StoreResult<Vec<(i64, TaskStatus)>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt

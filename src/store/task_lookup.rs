@@ -4,11 +4,11 @@ use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 impl Store {
     /// One of `user_id`'s tasks by public id.
-    pub fn user_task(&self, user_id: i64, task_id: &str) -> AppResult<Option<Task>> {
+    pub fn user_task(&self, user_id: i64, task_id: &str) -> StoreResult<Option<Task>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.task_id = ?1 AND t.user_id = ?2"
@@ -19,7 +19,7 @@ impl Store {
     }
 
     /// Those of `ids` that are `user_id`'s tasks (unknown ids left out).
-    pub fn user_tasks(&self, user_id: i64, ids: &[String]) -> AppResult<Vec<Task>> {
+    pub fn user_tasks(&self, user_id: i64, ids: &[String]) -> StoreResult<Vec<Task>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.task_id = ?1 AND t.user_id = ?2"
@@ -37,7 +37,7 @@ impl Store {
     }
 
     /// Any task by row id.
-    pub fn task_by_row_id(&self, row_id: i64) -> AppResult<Option<Task>> {
+    pub fn task_by_row_id(&self, row_id: i64) -> StoreResult<Option<Task>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"

@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use super::Store;
 use crate::domain::{Page, TaskStatus};
-use crate::error::AppResult;
+use super::error::StoreResult;
 
 /// A task as stored, private columns included. Never serialized directly:
 /// responses use [`TaskView`].
@@ -367,7 +367,7 @@ pub struct NewTask {
 impl Store {
     /// Inserts tasks as given, in one transaction (seeding and tests only: no
     /// quota moves, so this is not how users create tasks).
-    pub fn insert_tasks_raw(&self, tasks: &[NewTask]) -> AppResult<Vec<i64>> {
+    pub fn insert_tasks_raw(&self, tasks: &[NewTask]) -> StoreResult<Vec<i64>> {
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
         let mut ids = Vec::with_capacity(tasks.len());
@@ -415,7 +415,7 @@ impl Store {
     ///
     /// The count and the page are read in one transaction, so the total
     /// always agrees with the page.
-    pub fn list_tasks(&self, filter: &TaskFilter, page: Page) -> AppResult<TaskPage> {
+    pub fn list_tasks(&self, filter: &TaskFilter, page: Page) -> StoreResult<TaskPage> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         // Without a filter SQLite counts the pages of the narrowest index
@@ -477,7 +477,7 @@ impl Store {
 
 /// How many tasks were submitted after `end`, counting no further than
 /// `limit`.
-fn newer_than(conn: &rusqlite::Connection, end: i64, limit: i64) -> AppResult<i64> {
+fn newer_than(conn: &rusqlite::Connection, end: i64, limit: i64) -> StoreResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE submit_time > ?1 LIMIT +?2)",

@@ -5,9 +5,8 @@ use serde::Serialize;
 
 use super::Store;
 use super::users::{USER_COLUMNS, User, user_from_row_at};
-use crate::clock::unix_now;
 use crate::domain::Page;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 use crate::secrets::{hash_secret, new_api_key};
 
 /// Key status: enabled.
@@ -89,9 +88,9 @@ pub struct TokenUpdate {
     pub expired_time: Option<i64>,
 }
 
-fn check_expiry(t: i64) -> AppResult<()> {
+fn check_expiry(t: i64) -> StoreResult<()> {
     if t < -1 {
-        return Err(AppError::bad(
+        return Err(StoreError::invalid(
             "expired_time must be -1 (never) or a unix time",
         ));
     }
@@ -101,12 +100,12 @@ fn check_expiry(t: i64) -> AppResult<()> {
 impl Store {
     /// Creates a key for `user_id`; returns the listed form and the key itself
     /// (shown once).
-    pub fn create_token(&self, user_id: i64, new: &NewToken) -> AppResult<(Token, String)> {
+    pub fn create_token(&self, user_id: i64, new: &NewToken) -> StoreResult<(Token, String)> {
         if new.remain_quota < 0 {
-            return Err(AppError::bad("remain_quota must not be negative"));
+            return Err(StoreError::invalid("remain_quota must not be negative"));
         }
         if new.name.chars().count() > 64 {
-            return Err(AppError::bad("name must be at most 64 characters"));
+            return Err(StoreError::invalid("name must be at most 64 characters"));
         }
         check_expiry(new.expired_time)?;
         let key = new_api_key();
@@ -122,7 +121,7 @@ impl Store {
                 new.remain_quota,
                 new.unlimited_quota as i64,
                 new.expired_time,
-                unix_now()
+                self.now()
             ],
         )?;
         let id = conn.last_insert_rowid();
@@ -131,13 +130,13 @@ impl Store {
             params![id],
             token_from_row,
         )?;
-        log_limit_change(&conn, &token, 0, token.remain_quota)?;
+        log_limit_change(&conn, &token, 0, token.remain_quota, self.now())?;
         conn.commit()?;
         Ok((token, key))
     }
 
     /// One of `user_id`'s keys.
-    pub fn get_token(&self, user_id: i64, id: i64) -> AppResult<Option<Token>> {
+    pub fn get_token(&self, user_id: i64, id: i64) -> StoreResult<Option<Token>> {
         let conn = self.conn()?;
         Ok(conn
             .query_row(
@@ -149,7 +148,7 @@ impl Store {
     }
 
     /// A page of `user_id`'s keys, newest first, with the total.
-    pub fn list_tokens(&self, user_id: i64, page: Page) -> AppResult<(Vec<Token>, i64)> {
+    pub fn list_tokens(&self, user_id: i64, page: Page) -> StoreResult<(Vec<Token>, i64)> {
         let conn = self.conn()?;
         let total: i64 = conn.query_row(
             "SELECT COUNT(*) FROM tokens WHERE user_id = ?1",
@@ -169,22 +168,22 @@ impl Store {
     }
 
     /// Updates one of `user_id`'s keys (404 when it is not theirs).
-    pub fn update_token(&self, user_id: i64, id: i64, up: &TokenUpdate) -> AppResult<Token> {
+    pub fn update_token(&self, user_id: i64, id: i64, up: &TokenUpdate) -> StoreResult<Token> {
         if let Some(s) = up.status
             && !(1..=4).contains(&s)
         {
-            return Err(AppError::bad(
+            return Err(StoreError::invalid(
                 "status must be 1 (enabled), 2 (disabled), 3 (expired) or 4 (exhausted)",
             ));
         }
         if up.remain_quota.is_some_and(|q| q < 0) {
-            return Err(AppError::bad("remain_quota must not be negative"));
+            return Err(StoreError::invalid("remain_quota must not be negative"));
         }
         if let Some(t) = up.expired_time {
             check_expiry(t)?;
         }
         if up.name.as_ref().is_some_and(|n| n.chars().count() > 64) {
-            return Err(AppError::bad("name must be at most 64 characters"));
+            return Err(StoreError::invalid("name must be at most 64 characters"));
         }
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
@@ -196,7 +195,7 @@ impl Store {
             )
             .optional()?;
         let Some(before) = before else {
-            return Err(AppError::NotFound(format!("token {id} not found")));
+            return Err(StoreError::NotFound(format!("token {id} not found")));
         };
         // The read above proved the key is the caller's, under the write lock.
         tx.execute(
@@ -222,27 +221,27 @@ impl Store {
             params![id],
             token_from_row,
         )?;
-        log_limit_change(&tx, &token, before, token.remain_quota)?;
+        log_limit_change(&tx, &token, before, token.remain_quota, self.now())?;
         tx.commit()?;
         Ok(token)
     }
 
     /// Deletes one of `user_id`'s keys (404 when it is not theirs). Tasks
     /// submitted with it keep running; their refunds go to the user alone.
-    pub fn delete_token(&self, user_id: i64, id: i64) -> AppResult<()> {
+    pub fn delete_token(&self, user_id: i64, id: i64) -> StoreResult<()> {
         let conn = self.conn()?;
         let n = conn.execute(
             "DELETE FROM tokens WHERE id = ?1 AND user_id = ?2",
             params![id, user_id],
         )?;
         if n == 0 {
-            return Err(AppError::NotFound(format!("token {id} not found")));
+            return Err(StoreError::NotFound(format!("token {id} not found")));
         }
         Ok(())
     }
 
     /// The key and its owner for an `sk-...` secret, if any.
-    pub fn token_by_key(&self, key: &str) -> AppResult<Option<(Token, User)>> {
+    pub fn token_by_key(&self, key: &str) -> StoreResult<Option<(Token, User)>> {
         let conn = self.conn()?;
         // Built once: this runs on every relay request.
         static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -279,7 +278,8 @@ fn log_limit_change(
     token: &Token,
     before: i64,
     after: i64,
-) -> AppResult<()> {
+    now: i64,
+) -> StoreResult<()> {
     let delta = after - before;
     if delta == 0 {
         return Ok(());
@@ -308,7 +308,7 @@ fn log_limit_change(
             other: Some(serde_json::json!({"remain_quota_delta": delta})),
             ..Default::default()
         },
-        unix_now(),
+        now,
     )?;
     Ok(())
 }

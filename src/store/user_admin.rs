@@ -5,9 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use super::Store;
 use super::logs::{LOG_MANAGE, LOG_TOPUP, NewLog, insert_log};
 use super::users::{USER_COLUMNS, User, user_from_row};
-use crate::clock::unix_now;
 use crate::domain::{Page, Role};
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 
 /// Changes to a user; `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +25,7 @@ pub struct UserUpdate {
 
 impl Store {
     /// A page of users whose username or display name contains `keyword`.
-    pub fn list_users(&self, keyword: Option<&str>, page: Page) -> AppResult<(Vec<User>, i64)> {
+    pub fn list_users(&self, keyword: Option<&str>, page: Page) -> StoreResult<(Vec<User>, i64)> {
         let conn = self.conn()?;
         let pattern = keyword.map(|k| {
             let escaped = k
@@ -54,46 +53,21 @@ impl Store {
         Ok((items, total))
     }
 
-    /// Updates a user on behalf of `actor`: an admin cannot change an admin
-    /// or root, only root grants admin, nobody disables or demotes root.
-    pub fn update_user(&self, actor: &User, id: i64, up: &UserUpdate) -> AppResult<User> {
-        let target = self
-            .get_user(id)?
-            .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))?;
-        let actor_role = actor.role();
-        // Admins included themselves: no one raises their own quota or group.
-        if target.role() >= Role::Admin && actor_role < Role::Root {
-            return Err(AppError::Forbidden(
-                "only root can change an administrator".into(),
-            ));
-        }
-        if target.role() == Role::Root {
-            if up.role.is_some_and(|r| r != Role::Root) {
-                return Err(AppError::Forbidden("root cannot be demoted".into()));
-            }
-            if up.status.is_some_and(|s| s != 1) {
-                return Err(AppError::Forbidden("root cannot be disabled".into()));
-            }
-        } else if up.role == Some(Role::Root) {
-            return Err(AppError::Forbidden("nobody can be made root".into()));
-        }
-        if up.role.is_some_and(|r| r >= Role::Admin) && actor_role < Role::Root {
-            return Err(AppError::Forbidden(
-                "only root can grant the admin role".into(),
-            ));
-        }
+    /// Updates a user (404 when unknown). Who may change what is decided
+    /// before, by [`crate::policy::may_update_user`].
+    pub fn update_user(&self, id: i64, up: &UserUpdate) -> StoreResult<User> {
         if let Some(s) = up.status
             && s != 1
             && s != 2
         {
-            return Err(AppError::bad("status must be 1 (enabled) or 2 (disabled)"));
+            return Err(StoreError::invalid("status must be 1 (enabled) or 2 (disabled)"));
         }
         if up
             .display_name
             .as_ref()
             .is_some_and(|n| n.chars().count() > 64)
         {
-            return Err(AppError::bad("display_name must be at most 64 characters"));
+            return Err(StoreError::invalid("display_name must be at most 64 characters"));
         }
         let conn = self.conn()?;
         conn.execute(
@@ -111,7 +85,7 @@ impl Store {
             ],
         )?;
         self.get_user(id)?
-            .ok_or_else(|| AppError::NotFound(format!("user {id} not found")))
+            .ok_or_else(|| StoreError::NotFound(format!("user {id} not found")))
     }
 
     /// Adds `delta` (signed) to a user's quota with its log row (type 1 for a
@@ -122,9 +96,9 @@ impl Store {
         delta: i64,
         reason: &str,
         actor: &str,
-    ) -> AppResult<User> {
+    ) -> StoreResult<User> {
         if delta == 0 {
-            return Err(AppError::bad("delta must not be zero"));
+            return Err(StoreError::invalid("delta must not be zero"));
         }
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
@@ -135,12 +109,12 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .ok_or_else(|| AppError::NotFound(format!("user {user_id} not found")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id} not found")))?;
         let new_quota = quota
             .checked_add(delta)
-            .ok_or_else(|| AppError::bad("delta is out of range"))?;
+            .ok_or_else(|| StoreError::invalid("delta is out of range"))?;
         if new_quota < 0 {
-            return Err(AppError::bad(format!(
+            return Err(StoreError::invalid(format!(
                 "the balance would become negative ({quota} + {delta})"
             )));
         }
@@ -173,7 +147,7 @@ impl Store {
                 other: Some(serde_json::json!({"delta": delta, "reason": reason, "by": actor})),
                 ..Default::default()
             },
-            unix_now(),
+            self.now(),
         )?;
         let user = tx.query_row(
             &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),

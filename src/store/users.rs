@@ -4,9 +4,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::clock::unix_now;
 use crate::domain::Role;
-use crate::error::{AppError, AppResult};
+use super::error::{StoreError, StoreResult};
 use crate::secrets::{hash_secret, new_access_token};
 
 /// A user as the API shows it (never the password or token hash).
@@ -97,7 +96,7 @@ impl Store {
     /// Gives the root user (id 1, created with the schema) its access
     /// token: `token` when given (replacing any earlier one), else a random
     /// one when it has none yet. Returns the token when one was generated.
-    pub fn ensure_root(&self, token: Option<&str>) -> AppResult<Option<String>> {
+    pub fn ensure_root(&self, token: Option<&str>) -> StoreResult<Option<String>> {
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
         let has_token: Option<bool> = tx
@@ -111,7 +110,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO users (id, username, display_name, role, status, created_at)
                  VALUES (1, 'root', 'Root User', 100, 1, ?1)",
-                params![unix_now()],
+                params![self.now()],
             )?;
         }
         let generated = match (token, has_token) {
@@ -137,7 +136,7 @@ impl Store {
     }
 
     /// The user owning this access token, if any.
-    pub fn user_by_access_token(&self, token: &str) -> AppResult<Option<User>> {
+    pub fn user_by_access_token(&self, token: &str) -> StoreResult<Option<User>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE access_token_hash = ?1"
@@ -148,7 +147,7 @@ impl Store {
     }
 
     /// One user by id.
-    pub fn get_user(&self, id: i64) -> AppResult<Option<User>> {
+    pub fn get_user(&self, id: i64) -> StoreResult<Option<User>> {
         let conn = self.conn()?;
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?;
@@ -157,13 +156,13 @@ impl Store {
 
     /// Creates a user with a fresh access token; duplicate username → 400.
     /// A starting balance is written with its top-up log row.
-    pub fn create_user(&self, new: &NewUser) -> AppResult<(User, String)> {
+    pub fn create_user(&self, new: &NewUser) -> StoreResult<(User, String)> {
         let username = new.username.trim();
         if username.is_empty() || username.chars().count() > 64 {
-            return Err(AppError::bad("username must be 1 to 64 characters"));
+            return Err(StoreError::invalid("username must be 1 to 64 characters"));
         }
         if new.quota < 0 {
-            return Err(AppError::bad("quota must not be negative"));
+            return Err(StoreError::invalid("quota must not be negative"));
         }
         let token = new_access_token();
         let mut conn = self.conn()?;
@@ -176,11 +175,11 @@ impl Store {
             )
             .optional()?;
         if taken.is_some() {
-            return Err(AppError::bad(format!(
+            return Err(StoreError::invalid(format!(
                 "username '{username}' is already taken"
             )));
         }
-        let now = unix_now();
+        let now = self.now();
         tx.execute(
             "INSERT INTO users (username, password_hash, display_name, role, status, \"group\", quota, access_token_hash, created_at)
              VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)",
@@ -220,7 +219,7 @@ impl Store {
     }
 
     /// Replaces a user's access token and returns the new one.
-    pub fn rotate_access_token(&self, user_id: i64) -> AppResult<String> {
+    pub fn rotate_access_token(&self, user_id: i64) -> StoreResult<String> {
         let token = new_access_token();
         let conn = self.conn()?;
         let n = conn.execute(
@@ -228,13 +227,13 @@ impl Store {
             params![hash_secret(&token), user_id],
         )?;
         if n == 0 {
-            return Err(AppError::NotFound(format!("user {user_id} not found")));
+            return Err(StoreError::NotFound(format!("user {user_id} not found")));
         }
         Ok(token)
     }
 
     /// Sets a user's status (tests and operators).
-    pub fn set_user_status(&self, user_id: i64, status: i64) -> AppResult<()> {
+    pub fn set_user_status(&self, user_id: i64, status: i64) -> StoreResult<()> {
         let conn = self.conn()?;
         conn.execute(
             "UPDATE users SET status = ?1 WHERE id = ?2",

@@ -13,10 +13,7 @@ use std::time::{Duration, Instant};
 pub use pass::{PassReport, run_once};
 pub use sweep::orphan_grace_secs;
 
-use crate::Config;
-use crate::clock::Clock;
-use crate::platform::Platforms;
-use crate::store::Store;
+use crate::context::Context;
 
 /// A running worker thread; [`Worker::stop`] asks it to finish.
 pub struct Worker {
@@ -27,23 +24,18 @@ pub struct Worker {
 impl Worker {
     /// Starts the loop: a pass, then a sleep for what is left of the poll
     /// interval (none when the pass took longer than the interval).
-    pub fn spawn(
-        store: Store,
-        platforms: Platforms,
-        config: Arc<Config>,
-        clock: Arc<dyn Clock>,
-    ) -> std::io::Result<Worker> {
+    pub fn spawn(ctx: Context) -> std::io::Result<Worker> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let handle = std::thread::Builder::new()
             .name("taskcenter-worker".into())
             .spawn(move || {
-                let interval = Duration::from_millis(config.poll_interval_ms);
+                let interval = Duration::from_millis(ctx.config.poll_interval_ms);
                 while !flag.load(Ordering::SeqCst) {
                     let started = Instant::now();
                     // A panic in a pass must not end polling for good.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_once(&store, &platforms, &config, clock.as_ref(), &flag)
+                        run_once(&ctx, &flag)
                     }));
                     match result {
                         Ok(report) if report.is_idle() => {}

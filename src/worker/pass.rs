@@ -7,10 +7,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{backoff, mapping, sweep};
-use crate::Config;
-use crate::clock::Clock;
-use crate::platform::{Platforms, Target};
-use crate::store::Store;
+use crate::context::Context;
+use crate::platform::{FetchMode, Target};
 use crate::store::channels::Channel;
 use crate::store::poll::DueTask;
 
@@ -98,16 +96,12 @@ impl fmt::Display for PassReport {
 }
 
 /// One pass at the clock's current time. Tests call this directly.
-pub fn run_once(
-    store: &Store,
-    platforms: &Platforms,
-    config: &Config,
-    clock: &dyn Clock,
-    stop: &AtomicBool,
-) -> PassReport {
+pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
+    let store = &ctx.store;
+    let clock = ctx.clock.as_ref();
     let mut report = PassReport::default();
     let start_ms = clock.now_ms();
-    if let Err(e) = sweep::run(store, config, clock.now(), &mut report) {
+    if let Err(e) = sweep::run(store, &ctx.config, clock.now(), &mut report) {
         log::error!("worker sweep failed: {e:?}");
         report.errors += 1;
     }
@@ -143,9 +137,7 @@ pub fn run_once(
             .into_iter()
             .filter_map(|(id, tasks)| channels.get(&id).map(|c| (c.clone(), tasks)))
             .collect();
-        report.add(&poll_channels(
-            store, platforms, config, clock, stop, start_ms, work,
-        ));
+        report.add(&poll_channels(ctx, stop, start_ms, work));
         if !full_round {
             break;
         }
@@ -155,10 +147,7 @@ pub fn run_once(
 
 /// Polls each channel's tasks, up to [`MAX_PARALLEL_CHANNELS`] at once.
 fn poll_channels(
-    store: &Store,
-    platforms: &Platforms,
-    config: &Config,
-    clock: &dyn Clock,
+    ctx: &Context,
     stop: &AtomicBool,
     start_ms: i64,
     work: Vec<(Channel, Vec<DueTask>)>,
@@ -172,9 +161,7 @@ fn poll_channels(
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.pop());
                     let Some((channel, tasks)) = next else { break };
-                    let r = poll_channel(
-                        store, platforms, config, clock, stop, start_ms, &channel, &tasks,
-                    );
+                    let r = poll_channel(ctx, stop, start_ms, &channel, &tasks);
                     if let Ok(mut t) = total.lock() {
                         t.add(&r);
                     }
@@ -191,19 +178,16 @@ fn poll_channels(
 /// Next polls are scheduled from the pass's start, so a task polled in this
 /// pass is due again by the next one (a fetch that took some milliseconds
 /// must not make it miss the next pass and wait a whole extra interval).
-#[allow(clippy::too_many_arguments)]
 fn poll_channel(
-    store: &Store,
-    platforms: &Platforms,
-    config: &Config,
-    clock: &dyn Clock,
+    ctx: &Context,
     stop: &AtomicBool,
     start_ms: i64,
     channel: &Channel,
     tasks: &[DueTask],
 ) -> PassReport {
+    let (store, clock) = (&ctx.store, ctx.clock.as_ref());
     let mut report = PassReport::default();
-    let interval = config.poll_interval_ms as i64;
+    let interval = ctx.config.poll_interval_ms as i64;
     let defer_all = |rest: &[DueTask], report: &mut PassReport| {
         let now_ms = clock.now_ms();
         let deferrals: Vec<(i64, i64)> = rest
@@ -223,7 +207,7 @@ fn poll_channel(
             }
         }
     };
-    let Some(platform) = platforms.get(&channel.channel_type) else {
+    let Some(platform) = ctx.platforms.get(&channel.channel_type) else {
         log::warn!(
             "channel {} has unknown type '{}'; its tasks wait",
             channel.id,
@@ -237,7 +221,11 @@ fn poll_channel(
         base_url: channel.base_url.clone(),
         key: channel.key.clone(),
     };
-    let batch_size = config.fetch_batch.max(1);
+    // Platforms without a batch fetch are asked one task per request.
+    let batch_size = match platform.fetch_mode() {
+        FetchMode::Batch => ctx.config.fetch_batch.max(1),
+        FetchMode::PerTask => 1,
+    };
     for (i, batch) in tasks.chunks(batch_size).enumerate() {
         if stop.load(Ordering::SeqCst) {
             break;

@@ -5,7 +5,7 @@
 use super::PassReport;
 use crate::Config;
 use crate::domain::TaskStatus;
-use crate::error::AppResult;
+use crate::store::StoreResult;
 use crate::store::Store;
 use crate::store::ledger::{Failure, settle_failure};
 
@@ -20,7 +20,7 @@ pub fn orphan_grace_secs(config: &Config) -> i64 {
 }
 
 /// Runs the three sweeps at `now` (unix s).
-pub fn run(store: &Store, config: &Config, now: i64, report: &mut PassReport) -> AppResult<()> {
+pub fn run(store: &Store, config: &Config, now: i64, report: &mut PassReport) -> StoreResult<()> {
     let orphan_cutoff = now - orphan_grace_secs(config);
     report.orphaned += settle_all(
         store,
@@ -46,10 +46,10 @@ pub fn run(store: &Store, config: &Config, now: i64, report: &mut PassReport) ->
 
 fn settle_all(
     store: &Store,
-    find: impl Fn(usize) -> AppResult<Vec<(i64, TaskStatus)>>,
+    find: impl Fn(usize) -> StoreResult<Vec<(i64, TaskStatus)>>,
     reason: impl Fn(i64) -> String,
     now: i64,
-) -> AppResult<usize> {
+) -> StoreResult<usize> {
     let mut settled = 0;
     loop {
         let batch = find(SWEEP_BATCH)?;

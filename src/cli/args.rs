@@ -1,0 +1,214 @@
+//! The command line: every command, subcommand and flag (clap types only).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::Config;
+use crate::config::{DEFAULT_DB, DEFAULT_POLL_INTERVAL_MS, DEFAULT_TASK_TIMEOUT_SECS};
+
+/// The self-hosted task center for AI generation jobs (new-api compatible).
+#[derive(Debug, Parser)]
+#[command(name = "taskcenter", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server and the polling worker.
+    Serve(Config),
+    /// Check that every balance agrees with the log; exits 1 on any violation.
+    Audit(AuditArgs),
+    /// Manage users (prints JSON).
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage API keys (prints JSON).
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Manage channels (prints JSON).
+    #[command(subcommand)]
+    Channel(ChannelCmd),
+    /// Take a consistent copy of the database while the server runs.
+    Backup(BackupArgs),
+}
+
+/// The database flag every offline command takes.
+#[derive(Debug, clap::Args)]
+pub struct DbArg {
+    /// SQLite database file.
+    #[arg(long, env = "TASKCENTER_DB", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+}
+
+/// `taskcenter audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The database to audit.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Task timeout the server runs with (a non-final task older than this plus one poll interval is stuck).
+    #[arg(long, env = "TASKCENTER_TASK_TIMEOUT_SECS", default_value_t = DEFAULT_TASK_TIMEOUT_SECS)]
+    pub task_timeout_secs: u64,
+    /// Poll interval the server runs with, in milliseconds.
+    #[arg(long, env = "TASKCENTER_POLL_INTERVAL_MS", default_value_t = DEFAULT_POLL_INTERVAL_MS)]
+    pub poll_interval_ms: u64,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `taskcenter user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Create a user; prints it with its access token (shown only here).
+    Add {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Unique login name.
+        #[arg(long)]
+        username: String,
+        /// Password (optional).
+        #[arg(long)]
+        password: Option<String>,
+        /// Shown name (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role: 1 common, 10 admin.
+        #[arg(long, default_value_t = 1)]
+        role: i64,
+        /// Pricing group (default: `default`).
+        #[arg(long)]
+        group: Option<String>,
+        /// Starting quota (500000 = 1 USD), logged as a top-up.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        quota: i64,
+    },
+    /// List users, 100 per page.
+    List {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Match username or display name.
+        #[arg(long)]
+        keyword: Option<String>,
+        /// Page, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+    },
+    /// Add a signed amount to a user's quota (logged).
+    Quota {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// User id.
+        #[arg(long)]
+        id: i64,
+        /// Signed change, e.g. 500000 or -1000; the balance cannot go below zero.
+        #[arg(long, allow_hyphen_values = true)]
+        delta: i64,
+        /// Why (kept in the log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// `taskcenter token ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Create an API key for a user; prints it with the key (shown only here).
+    Add {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Owner's user id.
+        #[arg(long)]
+        user_id: i64,
+        /// Key name (at most 64 characters).
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Quota this key may spend (0 or more).
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        remain_quota: i64,
+        /// No per-key limit.
+        #[arg(long)]
+        unlimited: bool,
+        /// Unix time of expiry, -1 = never.
+        #[arg(long, default_value_t = -1, allow_hyphen_values = true)]
+        expired_time: i64,
+    },
+}
+
+/// `taskcenter channel ...`.
+#[derive(Debug, Subcommand)]
+pub enum ChannelCmd {
+    /// Create a channel.
+    Add {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Platform type (`suno`, or new-api's number).
+        #[arg(long = "type", default_value = "suno")]
+        channel_type: String,
+        /// Upstream base URL, e.g. http://127.0.0.1:4000.
+        #[arg(long)]
+        base_url: String,
+        /// Upstream secret.
+        #[arg(long, default_value = "")]
+        key: String,
+        /// Comma list of models served (default: every model of the platform).
+        #[arg(long)]
+        models: Option<String>,
+        /// Comma list of user groups served.
+        #[arg(long, default_value = "default")]
+        group: String,
+        /// Higher is tried first.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        priority: i64,
+        /// Weight within a priority tier (0 or more).
+        #[arg(long, default_value_t = 1)]
+        weight: i64,
+    },
+    /// List channels (keys masked).
+    List {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Disable a channel (running tasks keep being polled).
+    Disable {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Channel id.
+        #[arg(long)]
+        id: i64,
+    },
+    /// Enable a channel.
+    Enable {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Channel id.
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+/// `taskcenter backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The database to copy.
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Where to write the copy (missing folders are created).
+    #[arg(long)]
+    pub to: PathBuf,
+}

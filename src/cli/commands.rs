@@ -1,0 +1,171 @@
+//! Operator commands that work on the database file directly (also while
+//! the server runs) and answer JSON. They act as root: the role rules of
+//! [`crate::policy`] apply to them as to root over HTTP.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::args::{ChannelCmd, TokenCmd, UserCmd};
+use crate::domain::{Page, Role, parse_base_url};
+use crate::error::{Error, Result};
+use crate::platform::Platforms;
+use crate::policy;
+use crate::store::Store;
+use crate::store::channels::{CHANNEL_DISABLED, CHANNEL_ENABLED, ChannelFields};
+use crate::store::tokens::NewToken;
+use crate::store::users::NewUser;
+
+/// Opens the database for a command (created when new, so a shell script
+/// can bootstrap users, keys and channels before the first `serve`).
+pub fn open(db: &Path) -> Result<Store> {
+    Ok(Store::open_with_pool_size(db, 2)?)
+}
+
+/// Opens a database that must exist already (audit, backup): a mistyped
+/// path must not pass an audit of a fresh, empty file.
+pub fn open_existing(db: &Path) -> Result<Store> {
+    if !db.is_file() {
+        return Err(Error::NotFound(format!("no database at {}", db.display())));
+    }
+    open(db)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+/// `taskcenter user ...`.
+pub fn user(cmd: UserCmd) -> Result<Value> {
+    match cmd {
+        UserCmd::Add {
+            db,
+            username,
+            password,
+            display_name,
+            role,
+            group,
+            quota,
+        } => {
+            let role = Role::parse(role)
+                .ok_or_else(|| Error::invalid(format!("invalid role {role}: use 1 or 10")))?;
+            policy::may_create_user(Role::Root, role)?;
+            let new = NewUser {
+                username,
+                password,
+                display_name,
+                role: Some(role),
+                group,
+                quota,
+            };
+            let (user, token) = open(&db.db)?.create_user(&new)?;
+            let mut v = to_json(&user);
+            v["access_token"] = json!(token);
+            Ok(v)
+        }
+        UserCmd::List { db, keyword, page } => {
+            let page = Page {
+                p: page.max(1),
+                page_size: 100,
+            };
+            let (items, total) = open(&db.db)?.list_users(keyword.as_deref(), page)?;
+            Ok(json!({"items": items, "total": total, "page": page.p, "page_size": page.page_size}))
+        }
+        UserCmd::Quota {
+            db,
+            id,
+            delta,
+            reason,
+        } => {
+            let user = open(&db.db)?.adjust_quota(id, delta, &reason, "cli")?;
+            Ok(to_json(&user))
+        }
+    }
+}
+
+/// `taskcenter token ...`.
+pub fn token(cmd: TokenCmd) -> Result<Value> {
+    let TokenCmd::Add {
+        db,
+        user_id,
+        name,
+        remain_quota,
+        unlimited,
+        expired_time,
+    } = cmd;
+    let store = open(&db.db)?;
+    if store.get_user(user_id)?.is_none() {
+        return Err(Error::NotFound(format!("user {user_id} not found")));
+    }
+    let new = NewToken {
+        name,
+        remain_quota,
+        unlimited_quota: unlimited,
+        expired_time,
+    };
+    let (token, key) = store.create_token(user_id, &new)?;
+    let mut v = to_json(&token);
+    v["key"] = json!(key);
+    Ok(v)
+}
+
+/// `taskcenter channel ...`.
+pub fn channel(cmd: ChannelCmd) -> Result<Value> {
+    match cmd {
+        ChannelCmd::Add {
+            db,
+            name,
+            channel_type,
+            base_url,
+            key,
+            models,
+            group,
+            priority,
+            weight,
+        } => {
+            // Validated like the API does; the timeout is never used here.
+            let platforms = Platforms::builtin(Duration::from_secs(1));
+            let channel_type = platforms.parse_channel_type(&json!(channel_type))?;
+            let models = match models {
+                Some(m) => m,
+                None => platforms
+                    .get(&channel_type)
+                    .map(|p| p.default_models().to_string())
+                    .unwrap_or_default(),
+            };
+            let fields = ChannelFields {
+                channel_type: Some(channel_type),
+                name: Some(name),
+                base_url: Some(parse_base_url(&base_url)?),
+                key: Some(key),
+                models: Some(models),
+                group: Some(group),
+                priority: Some(priority),
+                weight: Some(weight),
+                status: None,
+            };
+            Ok(to_json(&open(&db.db)?.create_channel(&fields)?.view()))
+        }
+        ChannelCmd::List { db } => {
+            let channels = open(&db.db)?.all_channels()?;
+            Ok(json!(channels.iter().map(|c| c.view()).collect::<Vec<_>>()))
+        }
+        ChannelCmd::Disable { db, id } => set_channel_status(&db.db, id, CHANNEL_DISABLED),
+        ChannelCmd::Enable { db, id } => set_channel_status(&db.db, id, CHANNEL_ENABLED),
+    }
+}
+
+fn set_channel_status(db: &Path, id: i64, status: i64) -> Result<Value> {
+    let fields = ChannelFields {
+        status: Some(status),
+        ..Default::default()
+    };
+    Ok(to_json(&open(db)?.update_channel(id, &fields)?.view()))
+}
+
+/// `taskcenter backup`: a consistent online copy.
+pub fn backup(db: &Path, to: &Path) -> Result<Value> {
+    let bytes = open_existing(db)?.backup_to(to)?;
+    Ok(json!({"backup": to.display().to_string(), "bytes": bytes}))
+}

@@ -1,0 +1,48 @@
+//! `taskcenter serve`: bind, open the database, make sure root exists, and
+//! serve until SIGINT or SIGTERM.
+
+use std::sync::Arc;
+
+use crate::Config;
+use crate::clock::SystemClock;
+use crate::context::Context;
+use crate::store::Store;
+
+/// Runs the server; returns when it has stopped.
+pub fn run(config: Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        // Bind first: a port clash must not create a database or print a
+        // root token for a server that never started.
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let store = open_and_greet(&config, addr)?;
+        log::info!("taskcenter listening on {addr}");
+        let ctx = Context::new(store, config, Arc::new(SystemClock));
+        crate::run(listener, ctx, crate::shutdown::signal()).await;
+        log::info!("taskcenter stopped");
+        Ok(())
+    })
+}
+
+/// Opens the database and gives root its token, printing a generated one.
+fn open_and_greet(config: &Config, addr: std::net::SocketAddr) -> Result<Store, String> {
+    let store = Store::open(&config.db).map_err(|e| format!("cannot open database: {e}"))?;
+    let root_token = config.root_token.as_deref().filter(|t| !t.is_empty());
+    let generated = store
+        .ensure_root(root_token)
+        .map_err(|e| format!("cannot create the root user: {e}"))?;
+    if let Some(token) = generated {
+        eprintln!("Created the root user (id 1). Its access token, shown only this once:");
+        eprintln!("    {token}");
+        eprintln!(
+            "Use it as: curl -H 'Authorization: Bearer {token}' -H 'New-Api-User: 1' http://{addr}/api/user/self"
+        );
+    }
+    Ok(store)
+}

@@ -1,0 +1,58 @@
+//! The one context the HTTP layer, the relay and the worker share.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Config;
+use crate::clock::Clock;
+use crate::platform::Platforms;
+use crate::store::Store;
+
+/// Store, platforms, settings and clock; cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    /// The database (reading time from [`Context::clock`]).
+    pub store: Store,
+    /// Registered upstream platforms.
+    pub platforms: Platforms,
+    /// Settings of the server.
+    pub config: Arc<Config>,
+    /// Where every "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Unix s when this context was made (the server's start).
+    pub started_at: i64,
+}
+
+impl Context {
+    /// A context with the built-in platforms; the store is set to read
+    /// time from `clock` too.
+    pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>) -> Context {
+        let timeout = Duration::from_secs(config.upstream_timeout_secs);
+        Context::with_platforms(store, config, clock, Platforms::builtin(timeout))
+    }
+
+    /// A context with the given platforms.
+    pub fn with_platforms(
+        store: Store,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        platforms: Platforms,
+    ) -> Context {
+        Context {
+            store: store.with_clock(clock.clone()),
+            platforms,
+            config: Arc::new(config),
+            started_at: clock.now(),
+            clock,
+        }
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("config", &self.config)
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,60 @@
+//! Suno's envelope `{"code", "message", "data"}` and its error codes, for
+//! everything under `/suno`.
+
+use std::convert::Infallible;
+
+use serde::Serialize;
+use serde_json::json;
+use warp::reject::Rejection;
+use warp::reply::{Reply, Response};
+
+use crate::error::Error;
+use crate::http::error::{HttpError, from_rejection};
+
+/// The Suno-style success envelope.
+#[derive(Serialize)]
+struct Success<T> {
+    code: &'static str,
+    message: &'static str,
+    data: T,
+}
+
+/// `{"code": "success", "message": "", "data": data}` with 200.
+pub fn ok<T: Serialize>(data: T) -> Response {
+    warp::reply::json(&Success {
+        code: "success",
+        message: "",
+        data,
+    })
+    .into_response()
+}
+
+/// The short machine code of an error.
+pub fn code(err: &HttpError) -> &'static str {
+    match err {
+        HttpError::RouteNotFound => "not_found",
+        HttpError::MethodNotAllowed => "method_not_allowed",
+        HttpError::PayloadTooLarge(_) => "request_too_large",
+        HttpError::Service(e) => match e {
+            Error::Invalid(_) => "invalid_request",
+            Error::Unauthenticated(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "task_not_exist",
+            Error::NoChannel(_) => "no_available_channel",
+            Error::Upstream { .. } => "upstream_error",
+            Error::Internal(_) => "internal_error",
+        },
+    }
+}
+
+/// `{"code": <code>, "message": ..., "data": null}` with the error's status.
+pub fn error(err: &HttpError) -> Response {
+    err.log();
+    let body = json!({"code": code(err), "message": err.to_string(), "data": null});
+    warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
+}
+
+/// Recover for everything under `/suno`.
+pub async fn recover(r: Rejection) -> Result<Response, Infallible> {
+    Ok(error(&from_rejection(&r)))
+}

@@ -1,0 +1,38 @@
+//! What the store can fail with: refusals by the rules of the books, and
+//! failures of the database itself. No HTTP statuses, no platform codes.
+
+/// An error of a store function.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record the caller named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A value the store will not keep (out of range, too long, duplicate).
+    #[error("{0}")]
+    Invalid(String),
+    /// The books refuse the change: insufficient quota, a disabled key.
+    #[error("{0}")]
+    Refused(String),
+    /// The credential the caller used was deleted meanwhile.
+    #[error("{0}")]
+    Revoked(String),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// No connection could be had from the pool.
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A file operation around the database failed (folders, backups).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl StoreError {
+    /// Shorthand for [`StoreError::Invalid`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        StoreError::Invalid(msg.into())
+    }
+}
+
+/// Result alias of the store.
+pub type StoreResult<T> = Result<T, StoreError>;
