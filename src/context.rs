@@ -39,7 +39,9 @@ impl Context {
         platforms: Platforms,
     ) -> Context {
         Context {
-            store: store.with_clock(clock.clone()),
+            store: store
+                .with_clock(clock.clone())
+                .with_default_prices(&platforms.default_prices()),
             platforms,
             config: Arc::new(config),
             started_at: clock.now(),

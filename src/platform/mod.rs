@@ -46,6 +46,10 @@ pub trait Platform: Send + Sync {
     /// Models a new channel of this type serves unless told otherwise.
     fn default_models(&self) -> &'static str;
 
+    /// List prices in USD per unit of each model (the default of the
+    /// `ModelPrice` option).
+    fn default_prices(&self) -> &'static [(&'static str, f64)];
+
     /// Validates a client's request for `action` and translates it for the
     /// upstream.
     fn prepare(&self, action: &str, body: &Value) -> Result<PreparedJob, Invalid>;

@@ -62,6 +62,17 @@ impl Platforms {
             .unwrap_or(upper)
     }
 
+    /// Every platform's list prices as the JSON text of `ModelPrice`.
+    /// (in registration order, as the platforms list them).
+    pub fn default_prices(&self) -> String {
+        let entries: Vec<String> = self
+            .all()
+            .flat_map(|p| p.default_prices().iter())
+            .map(|(model, usd)| format!("{}:{}", Value::from(*model), Value::from(*usd)))
+            .collect();
+        format!("{{{}}}", entries.join(","))
+    }
+
     /// The stored platform a list filter value means.
     pub fn canonical_platform(&self, value: &str) -> String {
         self.all()

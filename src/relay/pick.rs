@@ -39,7 +39,7 @@ mod tests {
     fn ch(id: i64, priority: i64, weight: i64) -> Channel {
         Channel {
             id,
-            channel_type: "suno".into(),
+            channel_type: "any".into(),
             name: String::new(),
             base_url: String::new(),
             key: String::new(),

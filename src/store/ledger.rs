@@ -23,7 +23,7 @@ pub struct Reservation {
     pub channel_id: i64,
     /// e.g. `suno`.
     pub platform: String,
-    /// e.g. `MUSIC`.
+    /// The platform's action word, upper-case.
     pub action: String,
     /// e.g. `suno_music`.
     pub model_name: String,

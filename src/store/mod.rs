@@ -47,6 +47,8 @@ pub struct Store {
     /// Where every "now" of the store comes from (the wall clock unless a
     /// test or the server injects another with [`Store::with_clock`]).
     clock: Arc<dyn Clock>,
+    /// `ModelPrice` when never set: the platforms' list prices, as JSON.
+    default_prices: Arc<str>,
 }
 
 /// A `BEGIN IMMEDIATE` transaction holding this process's writer turn.
@@ -107,12 +109,20 @@ impl Store {
             pool,
             writer: Arc::new(Mutex::new(())),
             clock: Arc::new(SystemClock),
+            default_prices: Arc::from("{}"),
         })
     }
 
     /// The same store reading time from `clock`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
         self.clock = clock;
+        self
+    }
+
+    /// The same store with `prices` (a JSON object of model → USD per
+    /// unit) as the default of `ModelPrice`.
+    pub fn with_default_prices(mut self, prices: &str) -> Store {
+        self.default_prices = Arc::from(prices);
         self
     }
 

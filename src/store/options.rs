@@ -14,14 +14,8 @@ pub const GROUP_RATIO: &str = "GroupRatio";
 /// Quota units per US dollar.
 pub const QUOTA_PER_USD: f64 = 500_000.0;
 
-/// The default value of an option, as JSON text.
-pub fn default_option(key: &str) -> Option<&'static str> {
-    match key {
-        MODEL_PRICE => Some(r#"{"suno_music":0.1,"suno_lyrics":0.01}"#),
-        GROUP_RATIO => Some(r#"{"default":1}"#),
-        _ => None,
-    }
-}
+/// The default group ratios: every group pays the list price.
+const DEFAULT_GROUP_RATIO: &str = r#"{"default":1}"#;
 
 /// Parses an option value: a JSON object of non-negative finite numbers.
 pub fn parse_number_map(key: &str, value: &str) -> StoreResult<HashMap<String, f64>> {
@@ -55,6 +49,16 @@ pub struct PriceQuote {
 }
 
 impl Store {
+    /// The default value of an option, as JSON text: model prices come
+    /// from the registered platforms (see [`Store::with_default_prices`]).
+    pub fn default_option(&self, key: &str) -> Option<String> {
+        match key {
+            MODEL_PRICE => Some(self.default_prices.to_string()),
+            GROUP_RATIO => Some(DEFAULT_GROUP_RATIO.to_string()),
+            _ => None,
+        }
+    }
+
     /// An option's current value (its default when never set).
     pub fn get_option(&self, key: &str) -> StoreResult<Option<String>> {
         let conn = self.conn()?;
@@ -62,7 +66,7 @@ impl Store {
             .prepare_cached("SELECT value FROM options WHERE key = ?1")?
             .query_row(params![key], |r| r.get(0))
             .optional()?;
-        Ok(stored.or_else(|| default_option(key).map(str::to_string)))
+        Ok(stored.or_else(|| self.default_option(key)))
     }
 
     /// All known options with their current values.
@@ -78,7 +82,7 @@ impl Store {
 
     /// Validates and stores an option.
     pub fn set_option(&self, key: &str, value: &str) -> StoreResult<()> {
-        if default_option(key).is_none() {
+        if self.default_option(key).is_none() {
             return Err(StoreError::invalid(format!(
                 "unknown option '{key}': valid keys are {MODEL_PRICE}, {GROUP_RATIO}"
             )));

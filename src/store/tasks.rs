@@ -29,7 +29,7 @@ pub struct Task {
     pub channel_id: i64,
     /// The charge.
     pub quota: i64,
-    /// e.g. `MUSIC`.
+    /// The platform's action word, upper-case.
     pub action: String,
     /// Status word.
     pub status: String,

@@ -59,6 +59,10 @@ impl Platform for Suno {
         "suno_music,suno_lyrics"
     }
 
+    fn default_prices(&self) -> &'static [(&'static str, f64)] {
+        &[(prepare::MUSIC_MODEL, 0.1), (prepare::LYRICS_MODEL, 0.01)]
+    }
+
     fn prepare(&self, action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
         prepare::prepare(action, body)
     }
