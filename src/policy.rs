@@ -22,7 +22,9 @@ pub fn require(actor: Role, min: Role) -> Result<()> {
 /// administrators.
 pub fn may_create_user(actor: Role, role: Role) -> Result<()> {
     if role == Role::Root {
-        return Err(Error::Forbidden("nobody can create another root user".into()));
+        return Err(Error::Forbidden(
+            "nobody can create another root user".into(),
+        ));
     }
     if role >= Role::Admin && actor < Role::Root {
         return Err(Error::Forbidden(

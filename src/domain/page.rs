@@ -1,7 +1,7 @@
 //! Page parameters of every list endpoint.
 
-use super::QueryParams;
 use super::Invalid;
+use super::QueryParams;
 
 /// Default page size, as the console sends.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;

@@ -90,15 +90,18 @@ pub fn user(ctx: Context) -> impl Filter<Extract = (Caller,), Error = Rejection>
 }
 
 /// An enabled user with at least role `min`.
-pub fn role(ctx: Context, min: Role) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::headers_cloned()
-        .and(with_ctx(ctx))
-        .and_then(move |headers: HeaderMap, ctx: Context| async move {
+pub fn role(
+    ctx: Context,
+    min: Role,
+) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
+    warp::header::headers_cloned().and(with_ctx(ctx)).and_then(
+        move |headers: HeaderMap, ctx: Context| async move {
             blocking(move || {
                 let user = authenticate(&ctx, &headers)?;
                 policy::require(user.role(), min)?;
                 Ok(Caller { user, ctx })
             })
             .await
-        })
+        },
+    )
 }

@@ -32,8 +32,8 @@ where
     let mut stream = Box::pin(stream);
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let mut chunk = chunk
-            .map_err(|e| reject(Error::invalid(format!("cannot read body: {e}"))))?;
+        let mut chunk =
+            chunk.map_err(|e| reject(Error::invalid(format!("cannot read body: {e}"))))?;
         if out.len() as u64 + chunk.remaining() as u64 > BODY_LIMIT {
             return Err(reject(HttpError::PayloadTooLarge(BODY_LIMIT)));
         }
@@ -68,7 +68,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// The body parsed as JSON into `T`.
 pub fn json<T: DeserializeOwned + Send + 'static>()
 -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
-    limited_bytes().and_then(|bytes: Vec<u8>| async move {
-        parse_json::<T>(&bytes).map_err(reject)
-    })
+    limited_bytes()
+        .and_then(|bytes: Vec<u8>| async move { parse_json::<T>(&bytes).map_err(reject) })
 }

@@ -41,7 +41,11 @@ fn list(c: &Caller, q: &QueryParams, admin: bool) -> Result<PageData<TaskView>> 
     let (start_timestamp, end_timestamp) = q.time_range()?;
     let filter = TaskFilter {
         user_id: (!admin).then_some(c.user.id),
-        channel_id: if admin { q.get_i64("channel_id")? } else { None },
+        channel_id: if admin {
+            q.get_i64("channel_id")?
+        } else {
+            None
+        },
         status: q.get("status").map(TaskStatus::parse_filter).transpose()?,
         platform: q.get("platform").map(|p| platforms.canonical_platform(p)),
         task_id: q.get_string("task_id"),

@@ -76,7 +76,8 @@ fn update_user(c: &Caller, req: UpdateUser) -> Result<User> {
     let role = req
         .role
         .map(|r| {
-            Role::parse(r).ok_or_else(|| Error::invalid(format!("invalid role {r}: use 1, 10 or 100")))
+            Role::parse(r)
+                .ok_or_else(|| Error::invalid(format!("invalid role {r}: use 1, 10 or 100")))
         })
         .transpose()?;
     let up = UserUpdate {
@@ -106,9 +107,7 @@ pub fn adjust_quota(
         .and(warp::post())
         .and(auth::role(ctx, Role::Admin))
         .and(body::json::<QuotaChange>())
-        .and_then(|id: String, c: Caller, req: QuotaChange| {
-            answer(move || adjust(&c, &id, req))
-        })
+        .and_then(|id: String, c: Caller, req: QuotaChange| answer(move || adjust(&c, &id, req)))
 }
 
 fn adjust(c: &Caller, id: &str, req: QuotaChange) -> Result<User> {

@@ -62,8 +62,9 @@ pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
 fn create_user(c: &Caller, req: CreateUser) -> Result<Value> {
     let role = match req.role {
         None => Role::Common,
-        Some(r) => Role::parse(r)
-            .ok_or_else(|| Error::invalid(format!("invalid role {r}: use 1 (common) or 10 (admin)")))?,
+        Some(r) => Role::parse(r).ok_or_else(|| {
+            Error::invalid(format!("invalid role {r}: use 1 (common) or 10 (admin)"))
+        })?,
     };
     policy::may_create_user(c.user.role(), role)?;
     let new = NewUser {

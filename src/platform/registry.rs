@@ -62,8 +62,8 @@ impl Platforms {
             .unwrap_or(upper)
     }
 
-    /// Every platform's list prices as the JSON text of `ModelPrice`.
-    /// (in registration order, as the platforms list them).
+    /// Every platform's list prices as the JSON text of `ModelPrice`, in
+    /// registration order.
     pub fn default_prices(&self) -> String {
         let entries: Vec<String> = self
             .all()

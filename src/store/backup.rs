@@ -16,9 +16,8 @@ impl Store {
         if let Some(parent) = to.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Io(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", parent.display())))?;
         }
         let tmp = to.with_extension("backup-partial");
         let _ = std::fs::remove_file(&tmp);

@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::domain::Page;
 use super::error::{StoreError, StoreResult};
+use crate::domain::Page;
 
 /// Channel status: enabled.
 pub const CHANNEL_ENABLED: i64 = 1;
@@ -143,7 +143,9 @@ fn check_fields(f: &ChannelFields) -> StoreResult<()> {
         && s != CHANNEL_ENABLED
         && s != CHANNEL_DISABLED
     {
-        return Err(StoreError::invalid("status must be 1 (enabled) or 2 (disabled)"));
+        return Err(StoreError::invalid(
+            "status must be 1 (enabled) or 2 (disabled)",
+        ));
     }
     if f.weight.is_some_and(|w| w < 0) {
         return Err(StoreError::invalid("weight must not be negative"));

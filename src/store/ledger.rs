@@ -5,11 +5,11 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Store;
+use super::error::{StoreError, StoreResult};
 use super::logs::{LOG_CONSUME, LOG_REFUND, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 use crate::domain::TaskStatus;
-use super::error::{StoreError, StoreResult};
 use crate::secrets::new_task_id;
 
 /// What is charged for and recorded when a job is accepted for relay.

@@ -3,9 +3,9 @@
 use rusqlite::{Row, ToSql, params_from_iter};
 use serde::Serialize;
 
+use super::error::StoreResult;
 use super::{Store, json_value};
 use crate::domain::Page;
-use super::error::StoreResult;
 
 /// A log row as the API shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -89,9 +89,8 @@ impl Store {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Io(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", parent.display())))?;
         }
         // Migrate on a plain connection first so the pool's connections all
         // see the final schema.

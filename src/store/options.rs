@@ -23,10 +23,9 @@ pub fn parse_number_map(key: &str, value: &str) -> StoreResult<HashMap<String, f
         .map_err(|e| StoreError::invalid(format!("{key} must be a JSON object of numbers: {e}")))?;
     let mut out = HashMap::with_capacity(map.len());
     for (name, v) in map {
-        let n = v
-            .as_f64()
-            .filter(|n| n.is_finite())
-            .ok_or_else(|| StoreError::invalid(format!("{key}: value of '{name}' is not a number")))?;
+        let n = v.as_f64().filter(|n| n.is_finite()).ok_or_else(|| {
+            StoreError::invalid(format!("{key}: value of '{name}' is not a number"))
+        })?;
         if n < 0.0 {
             return Err(StoreError::invalid(format!(
                 "{key}: value of '{name}' must not be negative"
@@ -114,7 +113,9 @@ impl Store {
         let group_ratio = ratios.get(group).copied().unwrap_or(1.0);
         let charge = (model_price * units * group_ratio * QUOTA_PER_USD).round();
         if !(0.0..=i64::MAX as f64 / 4.0).contains(&charge) {
-            return Err(StoreError::invalid(format!("price of {model} is out of range")));
+            return Err(StoreError::invalid(format!(
+                "price of {model} is out of range"
+            )));
         }
         Ok(PriceQuote {
             model_price,

@@ -4,9 +4,9 @@
 use rusqlite::params;
 
 use super::Store;
+use super::error::StoreResult;
 use super::ledger::{Failure, settle_failure_in};
 use crate::domain::TaskStatus;
-use super::error::StoreResult;
 
 /// Statuses the worker still cares about.
 const IN_FLIGHT: &str = "('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')";
@@ -176,7 +176,11 @@ impl Store {
     }
 
     /// Non-final tasks submitted at or before `cutoff` (unix s): timed out.
-    pub fn timed_out_tasks(&self, cutoff: i64, limit: usize) -> StoreResult<Vec<(i64, TaskStatus)>> {
+    pub fn timed_out_tasks(
+        &self,
+        cutoff: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, TaskStatus)>> {
         self.sweep_query(
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due

@@ -3,8 +3,8 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
-use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 use super::error::StoreResult;
+use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 
 impl Store {
     /// One of `user_id`'s tasks by public id.

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::Store;
-use crate::domain::{Page, TaskStatus};
 use super::error::StoreResult;
+use crate::domain::{Page, TaskStatus};
 
 /// A task as stored, private columns included. Never serialized directly:
 /// responses use [`TaskView`].

@@ -4,9 +4,9 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
+use super::error::{StoreError, StoreResult};
 use super::users::{USER_COLUMNS, User, user_from_row_at};
 use crate::domain::Page;
-use super::error::{StoreError, StoreResult};
 use crate::secrets::{hash_secret, new_api_key};
 
 /// Key status: enabled.

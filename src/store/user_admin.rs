@@ -3,10 +3,10 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
+use super::error::{StoreError, StoreResult};
 use super::logs::{LOG_MANAGE, LOG_TOPUP, NewLog, insert_log};
 use super::users::{USER_COLUMNS, User, user_from_row};
 use crate::domain::{Page, Role};
-use super::error::{StoreError, StoreResult};
 
 /// Changes to a user; `None` keeps the current value.
 #[derive(Debug, Clone, Default)]
@@ -60,14 +60,18 @@ impl Store {
             && s != 1
             && s != 2
         {
-            return Err(StoreError::invalid("status must be 1 (enabled) or 2 (disabled)"));
+            return Err(StoreError::invalid(
+                "status must be 1 (enabled) or 2 (disabled)",
+            ));
         }
         if up
             .display_name
             .as_ref()
             .is_some_and(|n| n.chars().count() > 64)
         {
-            return Err(StoreError::invalid("display_name must be at most 64 characters"));
+            return Err(StoreError::invalid(
+                "display_name must be at most 64 characters",
+            ));
         }
         let conn = self.conn()?;
         conn.execute(

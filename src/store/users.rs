@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::domain::Role;
 use super::error::{StoreError, StoreResult};
+use crate::domain::Role;
 use crate::secrets::{hash_secret, new_access_token};
 
 /// A user as the API shows it (never the password or token hash).

@@ -5,8 +5,8 @@
 use super::PassReport;
 use crate::Config;
 use crate::domain::TaskStatus;
-use crate::store::StoreResult;
 use crate::store::Store;
+use crate::store::StoreResult;
 use crate::store::ledger::{Failure, settle_failure};
 
 const SWEEP_BATCH: usize = 1000;

@@ -97,7 +97,11 @@ impl Client {
     }
 
     /// The tasks among `ids` the upstream knows.
-    pub fn fetch(&self, target: &Target, ids: &[String]) -> Result<Vec<UpstreamTask>, UpstreamError> {
+    pub fn fetch(
+        &self,
+        target: &Target,
+        ids: &[String],
+    ) -> Result<Vec<UpstreamTask>, UpstreamError> {
         let data = self.call(target, "/suno/fetch", &json!({ "ids": ids }))?;
         let items: Vec<&RawValue> = serde_json::from_str(&data)
             .map_err(|_| UpstreamError::Protocol("fetch data is not a list".into()))?;

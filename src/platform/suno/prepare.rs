@@ -36,7 +36,7 @@ pub fn prepare(action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
             Ok(PreparedJob {
                 action,
                 model: LYRICS_MODEL.into(),
-            units: 1.0,
+                units: 1.0,
                 properties: json!({"model": LYRICS_MODEL, "prompt": prompt}),
                 body: upstream,
                 continues: None,
@@ -58,9 +58,7 @@ pub fn prepare(action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
             let parent = opt_str(body, "task_id")?.filter(|c| !c.trim().is_empty());
             let continue_at = match body.get("continue_at") {
                 None | Some(Value::Null) => None,
-                Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f >= 0.0) => {
-                    Some(n.clone())
-                }
+                Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f >= 0.0) => Some(n.clone()),
                 Some(_) => {
                     return Err(Invalid::new("continue_at must be a non-negative number"));
                 }
@@ -113,7 +111,7 @@ pub fn prepare(action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
             Ok(PreparedJob {
                 action,
                 model: MUSIC_MODEL.into(),
-            units: 1.0,
+                units: 1.0,
                 body: Value::Object(upstream),
                 properties: Value::Object(props),
                 continues,

@@ -81,11 +81,13 @@ pub fn fetch_many(ctx: Context) -> impl Filter<Extract = (Response,), Error = Re
         .and(warp::post())
         .and(with_request(ctx))
         .and(body::limited_bytes())
-        .and_then(|headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-            blocking(move || fetch_tasks(&ctx, &headers, &bytes))
-                .await
-                .map(ok)
-        })
+        .and_then(
+            |headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
+                blocking(move || fetch_tasks(&ctx, &headers, &bytes))
+                    .await
+                    .map(ok)
+            },
+        )
 }
 
 fn fetch_tasks(ctx: &Context, headers: &HeaderMap, bytes: &[u8]) -> Result<Vec<Value>> {

@@ -82,10 +82,10 @@ pub fn parse_task(raw: &RawValue) -> Option<UpstreamTask> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn raw(v: Value) -> Box<RawValue> {
         RawValue::from_string(v.to_string()).unwrap()
