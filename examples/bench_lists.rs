@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use taskcenter::Config;
+use taskcenter::clock::SystemClock;
+use taskcenter::{Config, Context};
 use taskcenter::domain::{Page, TaskStatus};
 use taskcenter::store::Store;
 use taskcenter::store::tasks::{Task, TaskFilter};
@@ -143,7 +144,8 @@ fn main() -> Result<(), BoxError> {
         worker: false,
         ..Default::default()
     };
-    let server = runtime.spawn(taskcenter::run(listener, store.clone(), config, async {
+    let ctx = Context::new(store.clone(), config, Arc::new(SystemClock));
+    let server = runtime.spawn(taskcenter::run(listener, ctx, async {
         let _ = stopped.await;
     }));
 

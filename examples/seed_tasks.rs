@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use serde_json::{Value, json};
+use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::domain::TaskStatus;
 use taskcenter::store::Store;
 use taskcenter::store::tasks::NewTask;
@@ -290,7 +291,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut users = Vec::with_capacity(args.users as usize);
-    let run = taskcenter::clock::unix_now();
+    let run = SystemClock.now();
     for i in 0..args.users {
         let (user, token) = store.create_user(&NewUser {
             username: format!("bench_{run}_{i}"),
@@ -323,7 +324,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut rng = Rng(args.seed);
-    let now = taskcenter::clock::unix_now();
+    let now = SystemClock.now();
     let span = (args.days * 86_400) as i64;
     let first = now - span;
     let n = args.tasks;
