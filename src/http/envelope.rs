@@ -8,7 +8,7 @@ use serde_json::json;
 use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
-use super::error::{HttpError, from_rejection};
+use super::error::{HttpError, from_rejection, respond};
 use crate::domain::Page;
 
 /// The management success envelope, serialized straight from `data` (no
@@ -30,16 +30,15 @@ pub fn ok<T: Serialize>(data: T) -> Response {
     .into_response()
 }
 
-/// `{"success": false, "message": ...}` with the error's status.
-pub fn error(err: &HttpError) -> Response {
-    err.log();
-    let body = json!({"success": false, "message": err.to_string()});
+/// `{"success": false, "message": message}` with the error's status.
+fn render(err: &HttpError, message: &str) -> Response {
+    let body = json!({"success": false, "message": message});
     warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
 
 /// Recover for `/api/...` and everything no platform claims.
 pub async fn recover(r: Rejection) -> Result<Response, Infallible> {
-    Ok(error(&from_rejection(&r)))
+    Ok(respond(from_rejection(&r), render))
 }
 
 /// The `data` of every paginated list.

@@ -2,8 +2,13 @@
 //! get wrong, the one mapping of each to a status, and the one mapping of
 //! any warp rejection back to an error. Envelopes render what this decides.
 
+use std::sync::Arc;
+
 use warp::http::StatusCode;
 use warp::reject::Rejection;
+use warp::reply::Response;
+
+use super::request_id::InternalFailure;
 
 use crate::domain::Invalid;
 use crate::error::Error;
@@ -62,15 +67,31 @@ impl HttpError {
         }
     }
 
-    /// Logs a server-side failure (upstream failures are logged where they
-    /// happen).
-    pub fn log(&self) {
-        if self.status().is_server_error()
-            && !matches!(self, HttpError::Service(Error::Upstream { .. }))
-        {
-            log::error!("request failed: {self:?}");
-        }
+    /// Whether this is our own failure: its detail is for the log only,
+    /// never for the client.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, HttpError::Service(Error::Internal(_)))
     }
+}
+
+/// Renders `err` with an envelope's `render(err, message)`. An internal
+/// failure is answered with a fixed message and carries its detail (and
+/// how to render again) to the request-id layer, which logs it under the
+/// request's id and names the id in the message.
+pub fn respond(
+    err: HttpError,
+    render: fn(&HttpError, &str) -> Response,
+) -> Response {
+    if !err.is_internal() {
+        return render(&err, &err.to_string());
+    }
+    let mut resp = render(&err, "internal error");
+    let detail = format!("{err:?}");
+    resp.extensions_mut().insert(InternalFailure {
+        detail,
+        render: Arc::new(move |message| render(&err, message)),
+    });
+    resp
 }
 
 /// A rejection carrying `e`.

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 mod logs;
 mod options;
+pub mod request_id;
 mod status;
 mod tasks;
 mod tokens;
@@ -85,7 +86,7 @@ fn platform_routes(ctx: &Context) -> BoxedFilter<(Response,)> {
 /// Every route of the service, with errors rendered and requests logged.
 pub fn routes(
     ctx: Context,
-) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
     let api = status::routes(ctx.clone())
         .or(users::routes(ctx.clone()))
         .or(tasks::routes(ctx.clone()))
@@ -97,17 +98,5 @@ pub fn routes(
         .or(audit::routes(ctx.clone()))
         .map(|r| Box::new(r) as Box<dyn Reply>);
     let platforms = platform_routes(&ctx).map(|r| Box::new(r) as Box<dyn Reply>);
-    platforms
-        .or(api)
-        .unify()
-        .recover(envelope::recover)
-        .with(warp::log::custom(|info| {
-            log::info!(
-                "{} {} {} {:.1}ms",
-                info.method(),
-                info.path(),
-                info.status().as_u16(),
-                info.elapsed().as_secs_f64() * 1000.0
-            )
-        }))
+    request_id::wrap(platforms.or(api).unify().recover(envelope::recover))
 }

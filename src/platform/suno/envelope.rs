@@ -9,7 +9,7 @@ use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
 use crate::error::Error;
-use crate::http::error::{HttpError, from_rejection};
+use crate::http::error::{HttpError, from_rejection, respond};
 
 /// The Suno-style success envelope.
 #[derive(Serialize)]
@@ -47,14 +47,13 @@ pub fn code(err: &HttpError) -> &'static str {
     }
 }
 
-/// `{"code": <code>, "message": ..., "data": null}` with the error's status.
-pub fn error(err: &HttpError) -> Response {
-    err.log();
-    let body = json!({"code": code(err), "message": err.to_string(), "data": null});
+/// `{"code": <code>, "message": message, "data": null}` with the error's status.
+fn render(err: &HttpError, message: &str) -> Response {
+    let body = json!({"code": code(err), "message": message, "data": null});
     warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
 
 /// Recover for everything under `/suno`.
 pub async fn recover(r: Rejection) -> Result<Response, Infallible> {
-    Ok(error(&from_rejection(&r)))
+    Ok(respond(from_rejection(&r), render))
 }
