@@ -8,14 +8,12 @@
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --client raw
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase store
 
-#[path = "mock_suno/mock.rs"]
-mod mock;
-
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use mock_upstreams::{Mock, MockConfig};
 use taskcenter::Config;
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
@@ -86,9 +84,9 @@ enum Phase {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let mock = mock::Mock::start(
+    let mock = Mock::start(
         "127.0.0.1:0",
-        mock::MockConfig {
+        MockConfig {
             latency_ms: 0,
             worker_threads: args.mock_threads,
             ..Default::default()

@@ -4,13 +4,11 @@
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome success
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome failure
 
-#[path = "mock_suno/mock.rs"]
-mod mock;
-
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use mock_upstreams::{Mock, MockConfig};
 use serde_json::json;
 use taskcenter::Config;
 use taskcenter::clock::SystemClock;
@@ -40,9 +38,9 @@ struct Args {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let failure = args.outcome == "failure";
-    let mock = mock::Mock::start(
+    let mock = Mock::start(
         "127.0.0.1:0",
-        mock::MockConfig {
+        MockConfig {
             music_duration_ms: 0,
             failure_ratio: if failure { 1.0 } else { 0.0 },
             adopt_unknown_ids: true,

@@ -7,9 +7,6 @@
 //! cargo build --release --bins --examples
 //! cargo run --release --example soak -- --minutes 5
 
-#[path = "mock_suno/mock.rs"]
-mod mock;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -19,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use mock_upstreams::{Fault, Mock, MockConfig};
 use serde_json::{Value, json};
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
@@ -110,9 +108,9 @@ fn get(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)]) -> Result<u16, 
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let mock = mock::Mock::start(
+    let mock = Mock::start(
         "127.0.0.1:0",
-        mock::MockConfig {
+        MockConfig {
             music_duration_ms: 5_000,
             failure_ratio: 0.2,
             ..Default::default()
@@ -280,10 +278,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Faults switch on and off: 10 s of trouble every minute.
     let faults = [
-        mock::Fault::Http(500),
-        mock::Fault::Flip,
-        mock::Fault::Http(429),
-        mock::Fault::MalformedJson,
+        Fault::Http(500),
+        Fault::Flip,
+        Fault::Http(429),
+        Fault::MalformedJson,
     ];
     let started = Instant::now();
     let total = Duration::from_secs_f64(args.minutes * 60.0);
@@ -296,7 +294,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mock.set_fault(if in_fault {
             faults[minute % faults.len()].clone()
         } else {
-            mock::Fault::None
+            Fault::None
         });
         if el >= next_sample {
             samples.push((el.as_secs(), rss_kib(pid)));
@@ -304,7 +302,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    mock.set_fault(mock::Fault::None);
+    mock.set_fault(Fault::None);
     stop.store(true, Ordering::SeqCst);
     for t in threads {
         let _ = t.join();

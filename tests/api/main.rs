@@ -5,8 +5,6 @@ mod cli;
 mod helpers;
 mod hostile_input;
 mod ledger_audit;
-#[path = "../../examples/mock_suno/mock.rs"]
-mod mock;
 mod operators;
 mod options;
 mod process;
@@ -22,3 +20,5 @@ mod tokens;
 mod users;
 mod worker;
 mod worker_support;
+
+use mock_upstreams as mock;

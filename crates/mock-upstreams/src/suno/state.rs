@@ -1,0 +1,205 @@
+//! What the Suno routes share: known tasks, the fault switch, counters and submissions.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::config::MockConfig;
+use super::task::{Entry, Forced, MusicInput, Task};
+use crate::clock::{Clock, unix_ms};
+use crate::fault::FaultSwitch;
+use crate::ids::IdSource;
+use crate::sync::lock;
+
+/// How many submissions [`crate::Mock::submitted`] remembers (the most recent ones).
+pub const SUBMISSION_MEMORY: usize = 20_000;
+
+/// Requests received (every request is counted, faulted or not) and tasks held.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// `POST /suno/submit/{action}` requests.
+    pub submit: u64,
+    /// `POST /suno/fetch` requests.
+    pub fetch: u64,
+    /// `GET /suno/fetch/{id}` requests.
+    pub fetch_one: u64,
+    /// Ids asked for by all authorized `POST /suno/fetch` requests together.
+    pub fetched_ids: u64,
+    /// `GET /ping` requests.
+    pub ping: u64,
+    /// Requests refused for a wrong or missing secret.
+    pub unauthorized: u64,
+    /// Requests a fault other than `None` was applied to.
+    pub faulted: u64,
+    /// Tasks the mock currently knows.
+    pub tasks: u64,
+}
+
+/// One submit request as received (recorded before the secret is checked).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Submission {
+    /// The action as written in the path (`music`, `MUSIC`, ...).
+    pub action: String,
+    /// The body as JSON (a JSON string holding the raw text when it was not JSON).
+    pub body: Value,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The upstream id answered, when the submit was accepted.
+    pub upstream_id: Option<String>,
+}
+
+/// Everything the routes share.
+pub(crate) struct State {
+    pub(crate) cfg: MockConfig,
+    pub(crate) faults: FaultSwitch,
+    pub(crate) counters: Counters,
+    pub(crate) ids: IdSource,
+    tasks: Mutex<HashMap<String, Entry>>,
+    submissions: Mutex<VecDeque<Submission>>,
+    /// Music tasks created so far; decides which fail (see [`MockConfig::failure_ratio`]).
+    music_count: AtomicU64,
+}
+
+/// The request counts of [`Stats`], bumped without a lock.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) submit: AtomicU64,
+    pub(crate) fetch: AtomicU64,
+    pub(crate) fetch_one: AtomicU64,
+    pub(crate) fetched_ids: AtomicU64,
+    pub(crate) ping: AtomicU64,
+    pub(crate) unauthorized: AtomicU64,
+    pub(crate) faulted: AtomicU64,
+}
+
+impl Counters {
+    /// Adds `by` to one count.
+    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
+        counter.fetch_add(by, Ordering::Relaxed);
+    }
+
+    /// Sets every count back to zero.
+    pub(crate) fn reset(&self) {
+        for counter in [
+            &self.submit,
+            &self.fetch,
+            &self.fetch_one,
+            &self.fetched_ids,
+            &self.ping,
+            &self.unauthorized,
+            &self.faulted,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl State {
+    /// A mock with no task, no fault and zero counts.
+    pub(crate) fn new(cfg: MockConfig) -> State {
+        State {
+            cfg,
+            faults: FaultSwitch::default(),
+            counters: Counters::default(),
+            ids: IdSource::new(),
+            tasks: Mutex::new(HashMap::new()),
+            submissions: Mutex::new(VecDeque::new()),
+            music_count: AtomicU64::new(0),
+        }
+    }
+
+    /// The known tasks, locked; keep the guard short, every route takes it.
+    pub(crate) fn tasks(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        lock(&self.tasks)
+    }
+
+    /// The counts now.
+    pub(crate) fn stats(&self) -> Stats {
+        let c = &self.counters;
+        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Stats {
+            submit: get(&c.submit),
+            fetch: get(&c.fetch),
+            fetch_one: get(&c.fetch_one),
+            fetched_ids: get(&c.fetched_ids),
+            ping: get(&c.ping),
+            unauthorized: get(&c.unauthorized),
+            faulted: get(&c.faulted),
+            tasks: self.tasks().len() as u64,
+        }
+    }
+
+    /// Submissions received, oldest first.
+    pub(crate) fn submitted(&self) -> Vec<Submission> {
+        lock(&self.submissions).iter().cloned().collect()
+    }
+
+    /// Forces the status word of a task; false if the task is unknown.
+    pub(crate) fn set_status(&self, upstream_id: &str, status: &str) -> bool {
+        match self.tasks().get_mut(upstream_id) {
+            Some(entry) => {
+                entry.forced = Some(Forced {
+                    status: status.to_string(),
+                    at_ms: unix_ms(),
+                });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops a task from all answers; false if it was unknown.
+    pub(crate) fn forget(&self, upstream_id: &str) -> bool {
+        self.tasks().remove(upstream_id).is_some()
+    }
+
+    /// Remembers a submission, forgetting the oldest past [`SUBMISSION_MEMORY`].
+    pub(crate) fn record(&self, submission: Submission) {
+        let mut submissions = lock(&self.submissions);
+        if submissions.len() >= SUBMISSION_MEMORY {
+            submissions.pop_front();
+        }
+        submissions.push_back(submission);
+    }
+
+    /// Whether the next music task fails: evenly spread so that n tasks hold
+    /// floor(n × ratio) failures at every point.
+    fn next_music_fails(&self) -> bool {
+        let ratio = self.cfg.failure_ratio.clamp(0.0, 1.0);
+        let n = self.music_count.fetch_add(1, Ordering::Relaxed) as f64;
+        ((n + 1.0) * ratio).floor() > (n * ratio).floor()
+    }
+
+    /// A song submitted now, lasting [`MockConfig::music_duration_ms`], failing by
+    /// [`MockConfig::failure_ratio`].
+    pub(crate) fn new_music(&self, task_id: String, input: MusicInput, clock: &Clock) -> Task {
+        let fails = self.next_music_fails();
+        let duration_ms = self.cfg.music_duration_ms;
+        Task::music(task_id, input, clock, duration_ms, fails, &self.ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MockConfig, State};
+
+    #[test]
+    fn failure_ratio_spreads_failures_evenly() {
+        let fails = |ratio: f64| {
+            let state = State::new(MockConfig {
+                failure_ratio: ratio,
+                ..MockConfig::default()
+            });
+            (0..10)
+                .map(|_| state.next_music_fails())
+                .collect::<Vec<_>>()
+        };
+        assert!(fails(1.0).iter().all(|f| *f));
+        assert!(fails(0.0).iter().all(|f| !*f));
+        assert_eq!(fails(0.5), [false, true].repeat(5));
+        assert_eq!(fails(0.3).iter().filter(|f| **f).count(), 3);
+    }
+}
