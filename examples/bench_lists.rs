@@ -28,10 +28,10 @@ use clap::Parser;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use taskcenter::clock::SystemClock;
-use taskcenter::{Config, Context};
 use taskcenter::domain::{Page, TaskStatus};
 use taskcenter::store::Store;
 use taskcenter::store::tasks::{Task, TaskFilter};
+use taskcenter::{Config, Context};
 
 /// Times the task lists on a seeded database.
 #[derive(Debug, Parser)]

@@ -10,15 +10,17 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use mock_upstreams::{Mock, MockConfig};
-use taskcenter::Config;
+use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
 use taskcenter::store::tokens::NewToken;
 use taskcenter::store::users::NewUser;
+use taskcenter::{Config, Context};
 
 /// What one accepted music job costs: 0.1 USD × 500,000 quota per USD.
 const CHARGE: i64 = 50_000;
@@ -422,24 +424,25 @@ fn store_submission(
     spent: &mut [Duration; 6],
 ) -> Result<(), String> {
     use taskcenter::store::ledger::{self, Reservation};
-    let now = taskcenter::clock::unix_now();
+    let now = SystemClock.now();
     let mut mark = Instant::now();
     let mut lap = |step: usize| {
         let t = Instant::now();
         spent[step] += t - mark;
         mark = t;
     };
-    let failed =
-        |step: usize| move |e: taskcenter::error::AppError| format!("{}: {e}", STEPS[step]);
+    let failed = |step: usize| move |e: taskcenter::error::Error| format!("{}: {e}", STEPS[step]);
     taskcenter::relay::authenticate_key(store, key, now).map_err(failed(0))?;
     lap(0);
     let (token, user) = taskcenter::relay::authenticate_key(store, key, now).map_err(failed(1))?;
     lap(1);
-    let quote = store.quote("suno_music", &user.group).map_err(failed(2))?;
+    let quote = store
+        .quote("suno_music", 1.0, &user.group)
+        .map_err(|e| failed(2)(e.into()))?;
     lap(2);
     let channels = store
         .candidate_channels("suno", "suno_music", &user.group)
-        .map_err(failed(3))?;
+        .map_err(|e| failed(3)(e.into()))?;
     lap(3);
     let channel = channels.first().ok_or("no channel")?.id;
     let task = ledger::reserve(
@@ -456,9 +459,10 @@ fn store_submission(
         },
         now,
     )
-    .map_err(failed(4))?;
+    .map_err(|e| failed(4)(e.into()))?;
     lap(4);
-    ledger::mark_submitted(store, task.id, channel, upstream_id, 0, now).map_err(failed(5))?;
+    ledger::mark_submitted(store, task.id, channel, upstream_id, 0, now)
+        .map_err(|e| failed(5)(e.into()))?;
     lap(5);
     Ok(())
 }
@@ -488,7 +492,8 @@ impl Server {
             ..Config::default()
         };
         let thread = std::thread::spawn(move || {
-            runtime.block_on(taskcenter::run(listener, store, config, async move {
+            let ctx = Context::new(store, config, Arc::new(SystemClock));
+            runtime.block_on(taskcenter::run(listener, ctx, async move {
                 let _ = signal.await;
             }));
         });

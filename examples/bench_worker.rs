@@ -4,20 +4,20 @@
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome success
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome failure
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Parser;
 use mock_upstreams::{Mock, MockConfig};
 use serde_json::json;
-use taskcenter::Config;
-use taskcenter::clock::SystemClock;
+use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::domain::TaskStatus;
-use taskcenter::platform::Platforms;
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
 use taskcenter::store::tasks::NewTask;
 use taskcenter::store::users::NewUser;
+use taskcenter::{Config, Context};
 
 #[derive(Parser)]
 struct Args {
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })?;
         channel_ids.push(c.id);
     }
-    let now = taskcenter::clock::unix_now();
+    let now = SystemClock.now();
     let seed_start = Instant::now();
     for chunk in (0..args.tasks).collect::<Vec<_>>().chunks(10_000) {
         let batch: Vec<NewTask> = chunk
@@ -102,13 +102,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         upstream_timeout_secs: 30,
         ..Config::default()
     };
-    let platforms = Platforms::builtin(Duration::from_secs(30));
+    let ctx = Context::new(store.clone(), config, Arc::new(SystemClock));
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     let mut passes = 0;
     let mut settled = 0;
     while settled < args.tasks && passes < 20 {
-        let r = taskcenter::worker::run_once(&store, &platforms, &config, &SystemClock, &stop);
+        let r = taskcenter::worker::run_once(&ctx, &stop);
         passes += 1;
         settled += r.succeeded + r.failed;
         println!("pass {passes}: {r}");

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use mock_upstreams::{Fault, Mock, MockConfig};
 use serde_json::{Value, json};
+use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
 use taskcenter::store::tokens::NewToken;
@@ -324,7 +325,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let report = store.audit(taskcenter::clock::unix_now(), 3600)?;
+    let report = store.audit(SystemClock.now(), 3600)?;
     let _ = child.kill();
     let _ = child.wait();
 

@@ -78,10 +78,7 @@ impl HttpError {
 /// failure is answered with a fixed message and carries its detail (and
 /// how to render again) to the request-id layer, which logs it under the
 /// request's id and names the id in the message.
-pub fn respond(
-    err: HttpError,
-    render: fn(&HttpError, &str) -> Response,
-) -> Response {
+pub fn respond(err: HttpError, render: fn(&HttpError, &str) -> Response) -> Response {
     if !err.is_internal() {
         return render(&err, &err.to_string());
     }

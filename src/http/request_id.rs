@@ -80,7 +80,12 @@ fn finish(
     mut resp: Response,
 ) -> Response {
     if let Some(failure) = resp.extensions_mut().remove::<InternalFailure>() {
-        log::error!("{} {method} {} failed: {}", id.0, path.as_str(), failure.detail);
+        log::error!(
+            "{} {method} {} failed: {}",
+            id.0,
+            path.as_str(),
+            failure.detail
+        );
         let status = resp.status();
         resp = (failure.render)(&format!("internal error (request {})", id.0));
         *resp.status_mut() = status;
