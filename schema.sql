@@ -1,8 +1,12 @@
--- taskcenter schema, version 1.
--- This file is the single source of the schema: it is embedded in the binary
--- and applied to an empty database. Later changes are numbered migrations in
--- src/store/migrate.rs keyed on PRAGMA user_version.
+-- taskcenter schema, version 2.
+-- This file is the single source of the schema of a new database: it is
+-- embedded in the binary and applied to an empty database, which is then at
+-- the latest version. Older databases are brought here by the numbered
+-- migrations in src/store/migrate.rs, keyed on PRAGMA user_version.
 -- All times are unix seconds unless the column name ends in _ms.
+-- Every balance, limit and amount is an integer from 0 to 2^53 - 1
+-- (9007199254740991, `MAX_QUOTA`), so JSON clients that read numbers as
+-- doubles stay exact: the CHECKs refuse anything else, a REAL included.
 
 CREATE TABLE users (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -12,8 +16,10 @@ CREATE TABLE users (
     role             INTEGER NOT NULL DEFAULT 1,      -- 1 common, 10 admin, 100 root
     status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
     "group"          TEXT    NOT NULL DEFAULT 'default',
-    quota            INTEGER NOT NULL DEFAULT 0 CHECK (quota >= 0),
-    used_quota       INTEGER NOT NULL DEFAULT 0,
+    quota            INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(quota) = 'integer' AND quota BETWEEN 0 AND 9007199254740991),
+    used_quota       INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(used_quota) = 'integer' AND used_quota BETWEEN 0 AND 9007199254740991),
     request_count    INTEGER NOT NULL DEFAULT 0,
     access_token_hash TEXT   UNIQUE,                  -- sha256 hex of the access token
     created_at       INTEGER NOT NULL
@@ -26,9 +32,11 @@ CREATE TABLE tokens (
     name             TEXT    NOT NULL DEFAULT '',
     key_hash         TEXT    NOT NULL UNIQUE,
     status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled, 3 expired, 4 exhausted
-    remain_quota     INTEGER NOT NULL DEFAULT 0 CHECK (remain_quota >= 0),
+    remain_quota     INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(remain_quota) = 'integer' AND remain_quota BETWEEN 0 AND 9007199254740991),
     unlimited_quota  INTEGER NOT NULL DEFAULT 0,
-    used_quota       INTEGER NOT NULL DEFAULT 0,
+    used_quota       INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(used_quota) = 'integer' AND used_quota BETWEEN 0 AND 9007199254740991),
     expired_time     INTEGER NOT NULL DEFAULT -1,     -- unix s, -1 = never
     created_at       INTEGER NOT NULL,
     accessed_time    INTEGER NOT NULL DEFAULT 0
@@ -47,7 +55,8 @@ CREATE TABLE channels (
     priority         INTEGER NOT NULL DEFAULT 0,
     weight           INTEGER NOT NULL DEFAULT 1,
     status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
-    used_quota       INTEGER NOT NULL DEFAULT 0,
+    used_quota       INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(used_quota) = 'integer' AND used_quota BETWEEN 0 AND 9007199254740991),
     created_at       INTEGER NOT NULL
 );
 
@@ -59,7 +68,8 @@ CREATE TABLE tasks (
     platform         TEXT    NOT NULL,
     user_id          INTEGER NOT NULL,
     channel_id       INTEGER NOT NULL DEFAULT 0,
-    quota            INTEGER NOT NULL DEFAULT 0,      -- the charge taken at submission
+    quota            INTEGER NOT NULL DEFAULT 0       -- the charge taken at submission
+                     CHECK (typeof(quota) = 'integer' AND quota BETWEEN 0 AND 9007199254740991),
     action           TEXT    NOT NULL,
     status           TEXT    NOT NULL,
     fail_reason      TEXT    NOT NULL DEFAULT '',
@@ -78,7 +88,8 @@ CREATE TABLE tasks (
     refunded         INTEGER NOT NULL DEFAULT 0,      -- 1 once the charge was given back
     next_poll_at_ms  INTEGER NOT NULL DEFAULT 0,
     poll_attempts    INTEGER NOT NULL DEFAULT 0,
-    poll_failures    INTEGER NOT NULL DEFAULT 0
+    poll_failures    INTEGER NOT NULL DEFAULT 0,
+    fail_detail      TEXT    NOT NULL DEFAULT ''      -- why it failed, for admins only (upstream detail)
 );
 -- Task lists (list_tasks in src/store/tasks.rs; figures in BENCHMARKS.md).
 -- A list is a COUNT(*) of the matches and a page of ids newest first; each
@@ -114,7 +125,8 @@ CREATE TABLE logs (
     token_name       TEXT    NOT NULL DEFAULT '',
     channel_id       INTEGER NOT NULL DEFAULT 0,
     model_name       TEXT    NOT NULL DEFAULT '',
-    quota            INTEGER NOT NULL DEFAULT 0,
+    quota            INTEGER NOT NULL DEFAULT 0
+                     CHECK (typeof(quota) = 'integer' AND quota BETWEEN 0 AND 9007199254740991),
     content          TEXT    NOT NULL DEFAULT '',
     task_id          TEXT    NOT NULL DEFAULT '',
     other            TEXT    NOT NULL DEFAULT '{}'

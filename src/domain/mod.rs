@@ -5,6 +5,7 @@ pub mod base_url;
 pub mod invalid;
 pub mod page;
 pub mod query;
+pub mod quota;
 pub mod role;
 pub mod status;
 

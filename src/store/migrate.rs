@@ -1,39 +1,227 @@
-//! Schema creation and numbered migrations keyed on `PRAGMA user_version`.
+//! Schema creation and migrations keyed on `PRAGMA user_version`.
+//!
+//! A new database gets `schema.sql` and is at [`LATEST`] at once. A
+//! version-1 database (before the balance ceiling) is rebuilt table by table
+//! to the latest schema, its data copied and balances past the ceiling
+//! capped, which also brings it to [`LATEST`]. Later versions will add
+//! numbered steps to [`STEPS`], run in order from the database's version.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::error::StoreResult;
+use crate::domain::quota::MAX_QUOTA;
 
-/// The schema of a new database (version 1).
+/// The schema of a new database (the latest version).
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
-/// Migrations after version 1: entry `i` takes the database from version
-/// `i + 1` to `i + 2`. Append only; never edit a released entry.
-const MIGRATIONS: &[&str] = &[];
+/// The version `schema.sql` describes.
+pub const LATEST: i64 = 2;
 
-/// Brings the database to the latest version, each step in its own transaction.
+/// Steps after version 2: entry `i` takes the database from version `i + 2`
+/// to `i + 3`. Append only; never edit a released entry.
+const STEPS: &[&str] = &[];
+
+/// Columns holding a balance or an amount: copied capped into the ceiling.
+const BALANCES: &[(&str, &str)] = &[
+    ("users", "quota"),
+    ("users", "used_quota"),
+    ("tokens", "remain_quota"),
+    ("tokens", "used_quota"),
+    ("channels", "used_quota"),
+    ("tasks", "quota"),
+    ("logs", "quota"),
+];
+
+/// Brings the database to [`LATEST`], each step in its own transaction.
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version == 0 {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have created it between our read and our lock.
         let again: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if again == 0 {
             tx.execute_batch(SCHEMA)?;
-            tx.execute_batch("PRAGMA user_version = 1")?;
+            tx.execute_batch(&format!("PRAGMA user_version = {LATEST}"))?;
         }
         tx.commit()?;
     }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == 1 {
+        rebuild_to_latest(conn)?;
+    }
     loop {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let idx = (version - 1) as usize;
-        let Some(step) = MIGRATIONS.get(idx) else {
+        let Some(step) = STEPS.get((version - LATEST).max(0) as usize) else {
             break;
         };
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(step)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Rebuilds every table of `schema.sql` from the version-1 one (SQLite
+/// cannot add CHECK constraints to a table in place), in one transaction.
+fn rebuild_to_latest(conn: &mut Connection) -> StoreResult<()> {
+    let fresh = Connection::open_in_memory()?;
+    fresh.execute_batch(SCHEMA)?;
+    let tables: Vec<(String, String)> = fresh
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence' ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    // Dropping a table others refer to needs foreign keys off, and the
+    // pragma is a no-op inside a transaction.
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let again: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if again == 1 {
+        for (table, sql) in &tables {
+            rebuild_table(&tx, &fresh, table, sql)?;
+        }
+        tx.execute_batch(&format!("PRAGMA user_version = {LATEST}"))?;
+    }
+    tx.commit()?;
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    Ok(())
+}
+
+fn rebuild_table(
+    tx: &Connection,
+    fresh: &Connection,
+    table: &str,
+    create_sql: &str,
+) -> StoreResult<()> {
+    let old_cols = columns(tx, table)?;
+    let indexes: Vec<String> = fresh
+        .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?
+        .query_map([table], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if old_cols.is_empty() {
+        // A table version 1 did not have: create it as it is.
+        tx.execute_batch(create_sql)?;
+        for sql in &indexes {
+            tx.execute_batch(sql)?;
+        }
+        return Ok(());
+    }
+    let new = format!("{table}__v{LATEST}");
+    let quoted = |c: &str| format!("\"{c}\"");
+    let new_cols = columns(fresh, table)?;
+    let common: Vec<&String> = new_cols.iter().filter(|c| old_cols.contains(c)).collect();
+    let select: Vec<String> = common
+        .iter()
+        .map(|c| {
+            if BALANCES.contains(&(table, c.as_str())) {
+                format!("MIN(MAX(CAST({0} AS INTEGER), 0), {MAX_QUOTA})", quoted(c))
+            } else {
+                quoted(c)
+            }
+        })
+        .collect();
+    let names: Vec<String> = common.iter().map(|c| quoted(c)).collect();
+    let seq: Option<i64> = tx
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?;
+    tx.execute_batch(&create_sql.replacen(
+        &format!("CREATE TABLE {table} "),
+        &format!("CREATE TABLE {new} "),
+        1,
+    ))?;
+    tx.execute_batch(&format!(
+        "INSERT INTO {new} ({}) SELECT {} FROM {table};
+         DROP TABLE {table};
+         ALTER TABLE {new} RENAME TO {table};",
+        names.join(", "),
+        select.join(", ")
+    ))?;
+    for sql in &indexes {
+        tx.execute_batch(sql)?;
+    }
+    // Ids of deleted rows are never handed out again.
+    if let Some(seq) = seq {
+        tx.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?2) WHERE name = ?1",
+            rusqlite::params![table, seq],
+        )?;
+    }
+    Ok(())
+}
+
+fn columns(conn: &Connection, table: &str) -> StoreResult<Vec<String>> {
+    Ok(conn
+        .prepare(&format!("PRAGMA table_info({table})"))?
+        .query_map([], |r| r.get(1))?
+        .collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The version-1 tables that matter, as they were.
+    const V1: &str = "
+        CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE,
+            password_hash TEXT, display_name TEXT NOT NULL DEFAULT '', role INTEGER NOT NULL DEFAULT 1,
+            status INTEGER NOT NULL DEFAULT 1, \"group\" TEXT NOT NULL DEFAULT 'default',
+            quota INTEGER NOT NULL DEFAULT 0 CHECK (quota >= 0), used_quota INTEGER NOT NULL DEFAULT 0,
+            request_count INTEGER NOT NULL DEFAULT 0, access_token_hash TEXT UNIQUE, created_at INTEGER NOT NULL);
+        CREATE TABLE tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL, task_id TEXT NOT NULL UNIQUE, platform TEXT NOT NULL,
+            user_id INTEGER NOT NULL, quota INTEGER NOT NULL DEFAULT 0, action TEXT NOT NULL, status TEXT NOT NULL);
+        INSERT INTO users (id, username, quota, used_quota, created_at) VALUES (1, 'root', 0, 0, 1);
+        INSERT INTO users (id, username, quota, used_quota, created_at) VALUES (7, 'big', 10, 9.3e18, 1);
+        DELETE FROM users WHERE id = 7;
+        INSERT INTO users (id, username, quota, used_quota, created_at) VALUES (2, 'alice', 500, 9.3e18, 1);
+        INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, quota, action, status)
+            VALUES (1, 1, 'task_a', 'suno', 2, 50, 'MUSIC', 'SUCCESS');
+        PRAGMA user_version = 1;";
+
+    #[test]
+    fn a_version_1_database_is_rebuilt_with_its_data_and_capped_balances() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST);
+        let (quota, used): (i64, i64) = conn
+            .query_row(
+                "SELECT quota, used_quota FROM users WHERE id = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((quota, used), (500, MAX_QUOTA));
+        let detail: String = conn
+            .query_row(
+                "SELECT fail_detail FROM tasks WHERE task_id = 'task_a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(detail, "");
+        // A REAL can no longer be stored, and a deleted id is not reused.
+        assert!(
+            conn.execute("UPDATE users SET quota = 1e19 WHERE id = 2", [])
+                .is_err()
+        );
+        conn.execute(
+            "INSERT INTO users (username, created_at) VALUES ('next', 1)",
+            [],
+        )
+        .unwrap();
+        let id: i64 = conn
+            .query_row("SELECT id FROM users WHERE username = 'next'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(id, 8);
+    }
 }
