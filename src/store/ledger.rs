@@ -194,9 +194,10 @@ pub struct Failure {
     pub finish_time: i64,
     /// Replaces `data` (JSON text) when set.
     pub data: Option<String>,
-    /// Upstream times copied when non-zero.
-    pub submit_time: i64,
-    /// Upstream start time copied when non-zero.
+    /// What went wrong in detail, for administrators only (an upstream's
+    /// own words); never shown to the task's owner.
+    pub detail: String,
+    /// Start time copied when non-zero (already checked for plausibility).
     pub start_time: i64,
 }
 
@@ -235,7 +236,7 @@ pub fn settle_failure_in(
     let n = tx.prepare_cached(
         "UPDATE tasks SET status = 'FAILURE', progress = '100%', fail_reason = ?3, finish_time = ?4,
              data = COALESCE(?5, data), refunded = 1, updated_at = ?6,
-             submit_time = CASE WHEN ?7 > 0 THEN ?7 ELSE submit_time END,
+             fail_detail = ?7,
              start_time = CASE WHEN ?8 > 0 THEN ?8 ELSE start_time END
          WHERE id = ?1 AND status = ?2 AND refunded = 0",
     )?
@@ -246,7 +247,7 @@ pub fn settle_failure_in(
             finish,
             data,
             now,
-            failure.submit_time,
+            failure.detail,
             failure.start_time
         ])?;
     if n == 0 {

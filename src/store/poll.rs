@@ -28,6 +28,9 @@ pub struct DueTask {
     pub progress: String,
     /// Current start time.
     pub start_time: i64,
+    /// When taskcenter took the job (its own clock): no upstream time is
+    /// believed before it.
+    pub submit_time: i64,
 }
 
 /// A change computed from an upstream answer.
@@ -43,8 +46,6 @@ pub struct TaskChange {
     pub progress: String,
     /// Failure reason (FAILURE only).
     pub fail_reason: String,
-    /// Unix s; 0 keeps the current value.
-    pub submit_time: i64,
     /// Unix s; 0 keeps the current value.
     pub start_time: i64,
     /// Unix s; 0 keeps the current value.
@@ -74,7 +75,8 @@ impl Store {
     pub fn due_tasks(&self, cutoff_ms: i64, limit: usize) -> StoreResult<Vec<DueTask>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT id, status, channel_id, upstream_task_id, poll_failures, progress, start_time
+            "SELECT id, status, channel_id, upstream_task_id, poll_failures, progress, start_time,
+                    submit_time
              FROM tasks INDEXED BY idx_tasks_due
              WHERE status IN {IN_FLIGHT} AND next_poll_at_ms <= ?1 AND upstream_task_id != ''
              ORDER BY next_poll_at_ms LIMIT +?2"
@@ -90,6 +92,7 @@ impl Store {
                     poll_failures: r.get(4)?,
                     progress: r.get(5)?,
                     start_time: r.get(6)?,
+                    submit_time: r.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -108,7 +111,7 @@ impl Store {
                     reason: c.fail_reason.clone(),
                     finish_time: c.finish_time,
                     data: c.data.clone(),
-                    submit_time: c.submit_time,
+                    detail: String::new(),
                     start_time: c.start_time,
                 };
                 if settle_failure_in(&tx, c.id, c.expected, &failure, now)? {
@@ -122,10 +125,9 @@ impl Store {
             let n = tx
                 .prepare_cached(
                     "UPDATE tasks SET status = ?3, progress = ?4, updated_at = ?5,
-                        submit_time = CASE WHEN ?6 > 0 THEN ?6 ELSE submit_time END,
-                        start_time = CASE WHEN ?7 > 0 THEN ?7 ELSE start_time END,
-                        finish_time = CASE WHEN ?8 > 0 THEN ?8 ELSE finish_time END,
-                        data = COALESCE(?9, data), next_poll_at_ms = ?10,
+                        start_time = CASE WHEN ?6 > 0 THEN ?6 ELSE start_time END,
+                        finish_time = CASE WHEN ?7 > 0 THEN ?7 ELSE finish_time END,
+                        data = COALESCE(?8, data), next_poll_at_ms = ?9,
                         poll_attempts = poll_attempts + 1, poll_failures = 0
                      WHERE id = ?1 AND status = ?2 AND refunded = 0",
                 )?
@@ -135,7 +137,6 @@ impl Store {
                     c.status.as_str(),
                     c.progress,
                     now,
-                    c.submit_time,
                     c.start_time,
                     c.finish_time,
                     c.data,
@@ -176,6 +177,8 @@ impl Store {
     }
 
     /// Non-final tasks submitted at or before `cutoff` (unix s): timed out.
+    /// A task whose submission may still be in flight (NOT_START, no
+    /// upstream id) is its relay's, and the orphan rule's after that.
     pub fn timed_out_tasks(
         &self,
         cutoff: i64,
@@ -184,7 +187,8 @@ impl Store {
         self.sweep_query(
             &format!(
                 "SELECT id, status FROM tasks INDEXED BY idx_tasks_due
-                 WHERE status IN {IN_FLIGHT} AND submit_time <= ?1 AND refunded = 0 LIMIT +?2"
+                 WHERE status IN {IN_FLIGHT} AND submit_time <= ?1 AND refunded = 0
+                   AND NOT (status = 'NOT_START' AND upstream_task_id = '') LIMIT +?2"
             ),
             params![cutoff, limit as i64],
         )

@@ -43,13 +43,16 @@ pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: 
             .clone()
             .unwrap_or_else(|| s.default_progress().to_string()),
     };
-    let mut start_time = up.start_time;
+    // Upstream times are believed only between the submission and now:
+    // the upstream never sets taskcenter's clock (deadlines run from the
+    // task's own submit_time, which no answer changes).
+    let plausible = |t: i64| (t >= task.submit_time && t <= now).then_some(t);
+    let mut start_time = plausible(up.start_time).unwrap_or(0);
     if start_time == 0 && task.start_time == 0 && status == TaskStatus::InProgress {
         start_time = now;
     }
     let finish_time = match status {
-        TaskStatus::Success | TaskStatus::Failure if up.finish_time > 0 => up.finish_time,
-        TaskStatus::Success | TaskStatus::Failure => now,
+        TaskStatus::Success | TaskStatus::Failure => plausible(up.finish_time).unwrap_or(now),
         _ => 0,
     };
     let fail_reason = if status == TaskStatus::Failure {
@@ -67,7 +70,6 @@ pub fn change_for(task: &DueTask, up: &UpstreamTask, now: i64, next_poll_at_ms: 
         status,
         progress,
         fail_reason,
-        submit_time: up.submit_time,
         start_time,
         finish_time,
         data: up.data.clone(),
@@ -88,6 +90,7 @@ mod tests {
             poll_failures: 0,
             progress: "10%".into(),
             start_time: 0,
+            submit_time: 50,
         }
     }
 
@@ -126,6 +129,19 @@ mod tests {
         let c = change_for(&due(TaskStatus::Queued), &s, 100, 0);
         assert_eq!(c.status, TaskStatus::Success);
         assert_eq!(c.fail_reason, "");
+    }
+
+    #[test]
+    fn upstream_times_outside_submission_to_now_are_not_believed() {
+        let mut u = up(TaskStatus::Success);
+        u.submit_time = 99_999_999_999;
+        u.finish_time = 99_999_999_999;
+        u.start_time = 10;
+        let c = change_for(&due(TaskStatus::InProgress), &u, 100, 0);
+        assert_eq!((c.start_time, c.finish_time), (0, 100));
+        u.finish_time = 80;
+        let c = change_for(&due(TaskStatus::InProgress), &u, 100, 0);
+        assert_eq!(c.finish_time, 80);
     }
 
     #[test]

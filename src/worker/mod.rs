@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub use pass::{PassReport, run_once};
-pub use sweep::orphan_grace_secs;
+pub use sweep::{max_submission_secs, orphan_grace_secs};
 
 use crate::context::Context;
 

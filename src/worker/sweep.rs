@@ -11,12 +11,21 @@ use crate::store::ledger::{Failure, settle_failure};
 
 const SWEEP_BATCH: usize = 1000;
 
-/// How long a submission may legitimately stay NOT_START without an
-/// upstream id: every attempt timing out, plus one more timeout (at least
-/// 10 s) of margin for the database work around them.
-pub fn orphan_grace_secs(config: &Config) -> i64 {
+/// The longest a submission can take: every attempt using every stage's
+/// timeout to the full (connect, at most 10 s, then sending the request,
+/// sending the body, waiting for the answer and reading it).
+pub fn max_submission_secs(config: &Config) -> i64 {
     let timeout = config.upstream_timeout_secs as i64;
-    (config.retry_times as i64 + 1) * timeout + timeout.max(10)
+    let per_attempt = timeout.min(10) + 4 * timeout;
+    (config.retry_times as i64 + 1) * per_attempt
+}
+
+/// How long a task may stay NOT_START without an upstream id before it
+/// counts as orphaned (its relay died): until then it belongs to its relay,
+/// and no sweep touches it. The longest submission plus one more timeout
+/// (at least 10 s) of margin for the database work around it.
+pub fn orphan_grace_secs(config: &Config) -> i64 {
+    max_submission_secs(config) + (config.upstream_timeout_secs as i64).max(10)
 }
 
 /// Runs the three sweeps at `now` (unix s).
