@@ -25,11 +25,12 @@ pub struct Config {
     #[arg(long, env = "TASKCENTER_DB", default_value = DEFAULT_DB)]
     pub db: PathBuf,
 
-    /// Access token of the root user (id 1). On a new database, one is
+    /// Access token of the root user (id 1), at least 24 characters; prefer
+    /// the env var, which `ps` does not show. On a new database, one is
     /// generated and printed once when this is absent. On an existing
     /// database, a given token replaces root's token at every start (the
     /// old one stops working); without it, root keeps its token.
-    #[arg(long, env = "TASKCENTER_ROOT_TOKEN", hide_env_values = true)]
+    #[arg(long, env = "TASKCENTER_ROOT_TOKEN", hide_env_values = true, value_parser = parse_root_token)]
     pub root_token: Option<String>,
 
     /// Timeout of one upstream call (submit or fetch), in seconds, per
@@ -76,6 +77,30 @@ impl Default for Config {
     }
 }
 
+/// Shortest root token accepted: a guessable root token is the whole
+/// service.
+pub const MIN_ROOT_TOKEN_LEN: usize = 24;
+
+/// A root token: non-empty (an empty one is a mistake, not a request for a
+/// new token), at least [`MIN_ROOT_TOKEN_LEN`] characters, no spaces.
+fn parse_root_token(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err(
+            "the root token must not be empty (leave the flag out to have one generated)".into(),
+        );
+    }
+    if s.chars().count() < MIN_ROOT_TOKEN_LEN {
+        return Err(format!(
+            "the root token must be at least {MIN_ROOT_TOKEN_LEN} characters, got {}",
+            s.chars().count()
+        ));
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err("the root token must not contain spaces".into());
+    }
+    Ok(s.to_string())
+}
+
 /// `host:port` with a numeric port and a non-empty host.
 fn parse_listen(s: &str) -> Result<String, String> {
     let (host, port) = s
@@ -100,6 +125,14 @@ mod tests {
         assert_eq!(c.poll_interval_ms, DEFAULT_POLL_INTERVAL_MS);
         assert_eq!(c.fetch_batch, 100);
         assert!(c.worker);
+    }
+
+    #[test]
+    fn root_tokens_are_long_and_never_empty() {
+        assert!(parse_root_token("").is_err());
+        assert!(parse_root_token("short").is_err());
+        assert!(parse_root_token("a".repeat(24).as_str()).is_ok());
+        assert!(parse_root_token("with space with space with space").is_err());
     }
 
     #[test]

@@ -3,13 +3,16 @@
 use std::process::ExitCode;
 
 use super::args::AuditArgs;
-use super::commands::open_existing;
 use crate::Config;
 use crate::clock::{Clock, SystemClock};
+use crate::store::Store;
 
 /// Runs the audit and prints it; exit 1 on any violation.
 pub fn run(args: AuditArgs) -> Result<ExitCode, String> {
-    let store = open_existing(&args.db.db).map_err(|e| format!("cannot open database: {e}"))?;
+    // Read-only: an audit works on a copy nobody may write, and a mistyped
+    // path is an error, not the audit of a fresh, empty file.
+    let store =
+        Store::open_read_only(&args.db.db).map_err(|e| format!("cannot open database: {e}"))?;
     let config = Config {
         task_timeout_secs: args.task_timeout_secs,
         poll_interval_ms: args.poll_interval_ms,

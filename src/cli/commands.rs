@@ -23,8 +23,8 @@ pub fn open(db: &Path) -> Result<Store> {
     Ok(Store::open_with_pool_size(db, 2)?)
 }
 
-/// Opens a database that must exist already (audit, backup): a mistyped
-/// path must not pass an audit of a fresh, empty file.
+/// Opens a database that must exist already (backup): a mistyped path
+/// must not copy a fresh, empty file.
 pub fn open_existing(db: &Path) -> Result<Store> {
     if !db.is_file() {
         return Err(Error::NotFound(format!("no database at {}", db.display())));
@@ -69,7 +69,8 @@ pub fn user(cmd: UserCmd) -> Result<Value> {
                 p: page.max(1),
                 page_size: 100,
             };
-            let (items, total) = open(&db.db)?.list_users(keyword.as_deref(), page)?;
+            let store = Store::open_read_only(&db.db)?;
+            let (items, total) = store.list_users(keyword.as_deref(), page)?;
             Ok(json!({"items": items, "total": total, "page": page.p, "page_size": page.page_size}))
         }
         UserCmd::Quota {
@@ -148,7 +149,7 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
             Ok(to_json(&open(&db.db)?.create_channel(&fields)?.view()))
         }
         ChannelCmd::List { db } => {
-            let channels = open(&db.db)?.all_channels()?;
+            let channels = Store::open_read_only(&db.db)?.all_channels()?;
             Ok(json!(channels.iter().map(|c| c.view()).collect::<Vec<_>>()))
         }
         ChannelCmd::Disable { db, id } => set_channel_status(&db.db, id, CHANNEL_DISABLED),

@@ -7,6 +7,7 @@ use crate::Config;
 use crate::clock::SystemClock;
 use crate::context::Context;
 use crate::store::Store;
+use crate::store::files::ServerLock;
 
 /// Runs the server; returns when it has stopped.
 pub fn run(config: Config) -> Result<(), String> {
@@ -21,6 +22,9 @@ pub fn run(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // One server per database: a second one would race the first's
+        // worker and replace its root token.
+        let _lock = ServerLock::acquire(&config.db).map_err(|e| e.to_string())?;
         let store = open_and_greet(&config, addr)?;
         log::info!("taskcenter listening on {addr}");
         let ctx = Context::new(store, config, Arc::new(SystemClock));
@@ -33,9 +37,8 @@ pub fn run(config: Config) -> Result<(), String> {
 /// Opens the database and gives root its token, printing a generated one.
 fn open_and_greet(config: &Config, addr: std::net::SocketAddr) -> Result<Store, String> {
     let store = Store::open(&config.db).map_err(|e| format!("cannot open database: {e}"))?;
-    let root_token = config.root_token.as_deref().filter(|t| !t.is_empty());
     let generated = store
-        .ensure_root(root_token)
+        .ensure_root(config.root_token.as_deref())
         .map_err(|e| format!("cannot create the root user: {e}"))?;
     if let Some(token) = generated {
         eprintln!("Created the root user (id 1). Its access token, shown only this once:");

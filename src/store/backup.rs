@@ -43,8 +43,7 @@ impl Store {
                 )));
             }
         }
-        std::fs::rename(&tmp, to)
-            .map_err(|e| StoreError::Io(format!("cannot write {}: {e}", to.display())))?;
+        std::fs::rename(&tmp, to).map_err(|e| super::files::io_error("write", to, &e))?;
         let size = std::fs::metadata(to).map(|m| m.len()).unwrap_or(0);
         Ok(size)
     }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod channels;
 pub mod error;
+pub mod files;
 pub mod ledger;
 pub mod log_list;
 pub mod logs;
@@ -26,7 +27,7 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use error::{StoreError, StoreResult};
 
@@ -86,20 +87,43 @@ impl Store {
 
     /// Like [`Store::open`] with a chosen pool size.
     pub fn open_with_pool_size(path: &Path, size: u32) -> StoreResult<Store> {
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", parent.display())))?;
-        }
+        files::create_private_file(path)?;
         // Migrate on a plain connection first so the pool's connections all
         // see the final schema.
-        let mut conn = Connection::open(path)?;
-        init_connection(&conn)?;
+        let mut conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+        init_connection(&conn).map_err(|e| open_error(path, e))?;
         migrate::migrate(&mut conn)?;
         drop(conn);
-
         let manager = SqliteConnectionManager::file(path).with_init(|c| init_connection(c));
+        Self::with_pool(manager, size)
+    }
+
+    /// Opens an existing database for reading only (the CLI's read-only
+    /// commands): works on a file this process may not write, never
+    /// creates or migrates anything.
+    pub fn open_read_only(path: &Path) -> StoreResult<Store> {
+        if !path.is_file() {
+            return Err(StoreError::NotFound(format!(
+                "no database at {}",
+                path.display()
+            )));
+        }
+        std::fs::File::open(path).map_err(|e| files::io_error("read", path, &e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(flags)
+            .with_init(|c| {
+                c.busy_timeout(Duration::from_secs(5))?;
+                c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+            });
+        let store = Self::with_pool(manager, 2)?;
+        store
+            .conn()?
+            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+        Ok(store)
+    }
+
+    fn with_pool(manager: SqliteConnectionManager, size: u32) -> StoreResult<Store> {
         let pool = Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
@@ -142,6 +166,19 @@ impl Store {
     /// A connection from the pool.
     pub fn conn(&self) -> StoreResult<Conn> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// SQLite's "unable to open database file", with the path and the likely
+/// reason.
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Err(io) => files::io_error("open the database", path, &io),
+        Ok(_) => StoreError::Io(format!("cannot open the database {}: {e}", path.display())),
     }
 }
 
