@@ -2,9 +2,12 @@
 //! arguments, so every flag, env var and default is written once.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 use clap::{Args, FromArgMatches};
+
+use crate::platform::UpstreamSettings;
 
 /// Where the database lives unless told otherwise.
 pub const DEFAULT_DB: &str = "./data/taskcenter.db";
@@ -61,10 +64,33 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
     pub task_timeout_secs: u64,
 
+    /// Proxy for every upstream call (`http://host:port`, `socks5://...`).
+    /// HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are never read: a proxy is
+    /// used only when named here.
+    #[arg(long, env = "TASKCENTER_UPSTREAM_PROXY", value_parser = parse_proxy)]
+    pub upstream_proxy: Option<String>,
+
+    /// Allow channels on loopback, private and link-local addresses (a
+    /// local mock, an upstream on the same network). Without it such a
+    /// base_url is refused, and connections to such addresses fail.
+    #[arg(long, env = "TASKCENTER_ALLOW_PRIVATE_UPSTREAMS")]
+    pub allow_private_upstreams: bool,
+
     /// Whether `run` starts the polling worker thread (tests drive the
     /// worker by hand instead).
     #[arg(skip = true)]
     pub worker: bool,
+}
+
+impl Config {
+    /// How upstream calls are made under these settings.
+    pub fn upstream_settings(&self) -> UpstreamSettings {
+        UpstreamSettings {
+            timeout: Duration::from_secs(self.upstream_timeout_secs),
+            proxy: self.upstream_proxy.clone(),
+            allow_private: self.allow_private_upstreams,
+        }
+    }
 }
 
 impl Default for Config {
@@ -98,6 +124,12 @@ fn parse_root_token(s: &str) -> Result<String, String> {
     if s.chars().any(char::is_whitespace) {
         return Err("the root token must not contain spaces".into());
     }
+    Ok(s.to_string())
+}
+
+/// A proxy URL ureq can use.
+fn parse_proxy(s: &str) -> Result<String, String> {
+    ureq::Proxy::new(s).map_err(|e| format!("invalid proxy '{s}': {e}"))?;
     Ok(s.to_string())
 }
 

@@ -1,7 +1,6 @@
 //! The one context the HTTP layer, the relay and the worker share.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::Config;
 use crate::clock::Clock;
@@ -27,8 +26,8 @@ impl Context {
     /// A context with the built-in platforms; the store is set to read
     /// time from `clock` too.
     pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>) -> Context {
-        let timeout = Duration::from_secs(config.upstream_timeout_secs);
-        Context::with_platforms(store, config, clock, Platforms::builtin(timeout))
+        let platforms = Platforms::builtin(&config.upstream_settings());
+        Context::with_platforms(store, config, clock, platforms)
     }
 
     /// A context with the given platforms.

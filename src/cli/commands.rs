@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::args::{ChannelCmd, TokenCmd, UserCmd};
 use crate::domain::{Page, Role, parse_base_url};
 use crate::error::{Error, Result};
-use crate::platform::Platforms;
+use crate::platform::{Platforms, UpstreamSettings};
 use crate::policy;
 use crate::store::Store;
 use crate::store::channels::{CHANNEL_DISABLED, CHANNEL_ENABLED, ChannelFields};
@@ -125,8 +125,9 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
             priority,
             weight,
         } => {
-            // Validated like the API does; the timeout is never used here.
-            let platforms = Platforms::builtin(Duration::from_secs(1));
+            // Validated like the API does (no call is made from here).
+            let platforms =
+                Platforms::builtin(&UpstreamSettings::with_timeout(Duration::from_secs(1)));
             let channel_type = platforms.parse_channel_type(&json!(channel_type))?;
             let models = match models {
                 Some(m) => m,

@@ -1,6 +1,7 @@
 //! Domain types that parse and reject bad input at the edge, so the inside
 //! never checks twice. Every parser fails with [`Invalid`].
 
+pub mod address;
 pub mod base_url;
 pub mod invalid;
 pub mod page;

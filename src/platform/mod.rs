@@ -19,7 +19,7 @@ use crate::domain::Invalid;
 
 pub use job::{Content, FetchMode, PreparedJob, UpstreamTask};
 pub use registry::Platforms;
-pub use upstream::{Target, UpstreamError, agent};
+pub use upstream::{Target, UpstreamError, UpstreamSettings, agent};
 
 /// One upstream platform: its adaptor and its client-facing surface.
 pub trait Platform: Send + Sync {

@@ -1,11 +1,11 @@
 //! The platforms this build knows, and the aliases they accept.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use super::Platform;
+use super::upstream::UpstreamSettings;
 use crate::domain::Invalid;
 
 /// Every registered platform; cheap to clone.
@@ -13,10 +13,10 @@ use crate::domain::Invalid;
 pub struct Platforms(Arc<Vec<Arc<dyn Platform>>>);
 
 impl Platforms {
-    /// Every built-in platform, whose upstream calls time out after
-    /// `timeout` per stage. One line per platform.
-    pub fn builtin(timeout: Duration) -> Self {
-        Platforms::new(vec![Arc::new(super::suno::Suno::new(timeout))])
+    /// Every built-in platform, making upstream calls with `settings`.
+    /// One line per platform.
+    pub fn builtin(settings: &UpstreamSettings) -> Self {
+        Platforms::new(vec![Arc::new(super::suno::Suno::new(settings))])
     }
 
     /// These platforms (tests may register their own).

@@ -3,6 +3,11 @@
 
 use std::time::Duration;
 
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
+
+use crate::domain::address::is_private;
+
 /// Where and how to reach one channel.
 #[derive(Clone)]
 pub struct Target {
@@ -71,32 +76,120 @@ impl UpstreamError {
         }
     }
 
-    /// A message for the client and the task's fail_reason.
+    /// The message for the client and the task's fail_reason: short and
+    /// fixed, never the upstream's own words (they could carry anything).
     pub fn message(&self) -> String {
+        match self {
+            UpstreamError::Transport(_) => "upstream unreachable".to_string(),
+            UpstreamError::Status { status, .. } => format!("upstream returned HTTP {status}"),
+            UpstreamError::Protocol(_) => "invalid upstream response".to_string(),
+            UpstreamError::Unsupported(what) => format!("the upstream does not support {what}"),
+        }
+    }
+
+    /// The whole story, for the server log and administrators only.
+    pub fn detail(&self) -> String {
         match self {
             UpstreamError::Transport(m) => format!("upstream unreachable: {m}"),
             UpstreamError::Status { status, message } => {
                 format!("upstream returned HTTP {status}: {message}")
             }
             UpstreamError::Protocol(m) => format!("invalid upstream response: {m}"),
-            UpstreamError::Unsupported(what) => format!("the upstream does not support {what}"),
+            UpstreamError::Unsupported(_) => self.message(),
         }
     }
 }
 
-/// A ureq agent that reports HTTP errors as responses (so their bodies can
-/// be read). `timeout` bounds the connect, the wait for the answer and the
-/// body each: a per-stage limit, because a global one makes ureq resolve
-/// every host on a thread of its own.
-pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// How every upstream call is made: settings of `taskcenter serve`.
+#[derive(Debug, Clone)]
+pub struct UpstreamSettings {
+    /// Per-stage timeout of one call.
+    pub timeout: Duration,
+    /// The proxy to use (`--upstream-proxy`); the environment's `HTTP_PROXY`
+    /// and the like are never read.
+    pub proxy: Option<String>,
+    /// Whether upstreams may have loopback, private or link-local addresses.
+    pub allow_private: bool,
+}
+
+impl UpstreamSettings {
+    /// Settings with this timeout, no proxy, public addresses only.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        UpstreamSettings {
+            timeout,
+            proxy: None,
+            allow_private: false,
+        }
+    }
+}
+
+/// A ureq agent for upstream calls. It reports HTTP errors as responses
+/// (so their bodies can be read) and follows no redirect (a 3xx is an
+/// upstream error: a redirect could send a call anywhere). `timeout`
+/// bounds the connect, the wait for the answer and the body each: a
+/// per-stage limit, because a global one makes ureq resolve every host on
+/// a thread of its own.
+pub fn agent(settings: &UpstreamSettings) -> ureq::Agent {
+    let timeout = settings.timeout;
+    // A proxy named here was checked when the flag was parsed.
+    let proxy = settings
+        .proxy
+        .as_deref()
+        .and_then(|p| ureq::Proxy::new(p).ok());
+    let config = ureq::Agent::config_builder()
         .timeout_connect(Some(timeout.min(Duration::from_secs(10))))
         .timeout_send_request(Some(timeout))
         .timeout_send_body(Some(timeout))
         .timeout_recv_response(Some(timeout))
         .timeout_recv_body(Some(timeout))
         .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(proxy)
         .max_idle_connections_per_host(64)
-        .build()
-        .into()
+        .build();
+    let resolver = GuardedResolver {
+        allow_private: settings.allow_private,
+    };
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        resolver,
+    )
+}
+
+/// Resolves like ureq does, then drops private addresses unless allowed:
+/// the check of a channel's base URL made when it was saved, made again
+/// against what the name resolves to now.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolver for GuardedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let all = DefaultResolver::default().resolve(uri, config, timeout)?;
+        if self.allow_private || config.proxy().is_some() {
+            return Ok(all);
+        }
+        let mut public = self.empty();
+        for addr in all.iter().filter(|a| !is_private(a.ip())) {
+            public.push(*addr);
+        }
+        if public.is_empty() {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} resolves only to private addresses (start the server with \
+                     --allow-private-upstreams to allow them)",
+                    uri.host().unwrap_or("the upstream")
+                ),
+            )));
+        }
+        Ok(public)
+    }
 }

@@ -162,7 +162,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
                     "submit of {} to channel {} failed (attempt {attempts}): {}",
                     task.task_id,
                     channel.id,
-                    e.message()
+                    e.detail()
                 );
                 if !e.retryable() || attempts > config.retry_times {
                     break e;
@@ -176,6 +176,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
     };
     let failure = Failure {
         reason: last_error.message(),
+        detail: last_error.detail(),
         ..Default::default()
     };
     ledger::settle_failure(store, task.id, TaskStatus::NotStart, &failure, clock.now())?;

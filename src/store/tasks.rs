@@ -65,13 +65,16 @@ pub struct Task {
     pub poll_attempts: i64,
     /// Private: consecutive failed polls.
     pub poll_failures: i64,
+    /// Admin only: the detail behind `fail_reason` (an upstream's words).
+    pub fail_detail: String,
 }
 
 /// Columns matching [`task_from_row`], prefixed with `t.`.
 pub const TASK_COLUMNS: &str = "t.id, t.created_at, t.updated_at, t.task_id, t.platform, t.user_id, \
     t.channel_id, t.quota, t.action, t.status, t.fail_reason, t.submit_time, t.start_time, \
     t.finish_time, t.progress, t.properties, t.data, t.upstream_task_id, t.token_id, t.model_name, \
-    t.model_price, t.group_ratio, t.refunded, t.next_poll_at_ms, t.poll_attempts, t.poll_failures";
+    t.model_price, t.group_ratio, t.refunded, t.next_poll_at_ms, t.poll_attempts, t.poll_failures, \
+    t.fail_detail";
 
 /// Reads a [`Task`] selected with [`TASK_COLUMNS`].
 pub fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
@@ -102,6 +105,7 @@ pub fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         next_poll_at_ms: r.get(23)?,
         poll_attempts: r.get(24)?,
         poll_failures: r.get(25)?,
+        fail_detail: r.get(26)?,
     })
 }
 
@@ -134,6 +138,9 @@ pub struct TaskView {
     pub status: String,
     /// Why it failed.
     pub fail_reason: String,
+    /// Admin views only: the detail behind `fail_reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_detail: Option<String>,
     /// Unix s.
     pub submit_time: i64,
     /// Unix s.
@@ -176,6 +183,7 @@ impl Task {
             action: self.action.clone(),
             status: self.status.clone(),
             fail_reason: self.fail_reason.clone(),
+            fail_detail: None,
             submit_time: self.submit_time,
             start_time: self.start_time,
             finish_time: self.finish_time,
@@ -190,6 +198,7 @@ impl Task {
         TaskView {
             channel_id: Some(self.channel_id),
             username: Some(username),
+            fail_detail: Some(self.fail_detail.clone()),
             ..self.user_view()
         }
     }
@@ -468,7 +477,7 @@ impl Store {
         let items = tx
             .prepare_cached(&sql)?
             .query_map(params_from_iter(all), |r| {
-                Ok((task_from_row(r)?, r.get::<_, String>(26)?))
+                Ok((task_from_row(r)?, r.get::<_, String>(27)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TaskPage { items, total })

@@ -239,7 +239,7 @@ fn poll_channel(
                     "polling channel {} failed, {} tasks pushed back: {}",
                     channel.id,
                     tasks.len() - i * batch_size,
-                    e.message()
+                    e.detail()
                 );
                 report.request_failures += 1;
                 defer_all(&tasks[i * batch_size..], &mut report);

@@ -2,13 +2,13 @@
 //! `POST {base}/suno/fetch`, each answering Suno's `{code, message, data}`.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::wire::parse_task;
+use crate::platform::upstream::UpstreamSettings;
 use crate::platform::{PreparedJob, Target, UpstreamError, UpstreamTask, agent};
 
 /// Largest upstream body read; anything bigger is an error, not a crash.
@@ -20,10 +20,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client whose calls time out after `timeout` per stage.
-    pub fn new(timeout: Duration) -> Self {
+    /// A client making its calls with these settings.
+    pub fn new(settings: &UpstreamSettings) -> Self {
         Client {
-            agent: agent(timeout),
+            agent: agent(settings),
         }
     }
 

@@ -14,12 +14,11 @@ pub mod routes;
 pub mod view;
 pub mod wire;
 
-use std::time::Duration;
-
 use serde_json::Value;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
+use super::upstream::UpstreamSettings;
 use super::{Platform, PreparedJob, Target, UpstreamError, UpstreamTask};
 use crate::context::Context;
 use crate::domain::Invalid;
@@ -33,10 +32,10 @@ pub struct Suno {
 }
 
 impl Suno {
-    /// Suno with upstream calls timing out after `timeout` per stage.
-    pub fn new(timeout: Duration) -> Self {
+    /// Suno making its upstream calls with these settings.
+    pub fn new(settings: &UpstreamSettings) -> Self {
         Suno {
-            client: client::Client::new(timeout),
+            client: client::Client::new(settings),
         }
     }
 }
