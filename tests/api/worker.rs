@@ -6,21 +6,17 @@
 //! places the clock on both sides of the horizon it checks.
 
 use std::sync::Barrier;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use taskcenter::Config;
-use taskcenter::clock::{Clock, ManualClock, unix_now};
-use taskcenter::store::ledger::mark_submitted;
-use taskcenter::worker::{PassReport, orphan_grace_secs, run_once};
 
-use crate::helpers::{as_root, assert_ok};
-use crate::mock::{FAIL_REASON, FORCED_FAIL_REASON, Fault};
-use crate::worker_support::{
-    Balances, CHARGE, TASK_TIMEOUT_SECS, USER_QUOTA, World, add_channel, create_key, instant_mock,
-    manual_config, slow_mock,
+use crate::kit::app::MANUAL_TASK_TIMEOUT_SECS as TASK_TIMEOUT_SECS;
+use crate::kit::worker::PAYER_QUOTA;
+use crate::kit::{
+    Balances, MUSIC_CHARGE, PassReport, Settings, as_root, assert_ok, instant_mock, slow_mock,
+    spawn_payer_app, unix_now,
 };
+use crate::mock::{FAIL_REASON, FORCED_FAIL_REASON, Fault};
 
 /// Longer than the largest backoff (32 poll intervals plus 25% jitter).
 const PAST_ANY_BACKOFF_MS: i64 = 60_000;
@@ -47,33 +43,33 @@ fn assert_succeeded_with_two_clips(view: &Value) {
 
 #[test]
 fn a_submitted_task_walks_through_the_statuses_to_success_with_two_clips() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert_eq!(w.balances(), Balances::after_charges(1));
-    assert_eq!(w.channel_used(w.channel_id), Some(CHARGE));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
+    assert_eq!(app.db.channel_used(up.channel_id), Some(MUSIC_CHARGE));
 
-    let early = w.pass();
+    let early = app.pass();
     assert_eq!(early.polled, 0, "not due before one poll interval: {early}");
 
     // The simulator still says NOT_START: the task does not fall back.
-    let r = w.pass_when_due();
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.updated), (1, 1), "{r}");
-    let view = w.task_self(&sub.task_id);
+    let view = app.task_self(&payer.headers, &sub.task_id);
     assert_eq!(
         (view["status"].as_str(), view["progress"].as_str()),
         (Some("SUBMITTED"), Some("10%"))
     );
 
     for (word, progress) in [("QUEUED", "20%"), ("IN_PROGRESS", "30%")] {
-        assert!(w.mock.set_status(&sub.upstream_id, word));
-        let r = w.pass_when_due();
+        assert!(up.mock.set_status(&sub.upstream_id, word));
+        let r = app.pass_when_due();
         assert_eq!((r.polled, r.updated, r.succeeded), (1, 1, 0), "{word}: {r}");
-        let view = w.task_self(&sub.task_id);
+        let view = app.task_self(&payer.headers, &sub.task_id);
         assert_eq!(view["status"], word, "{view}");
         assert_eq!(view["progress"], progress, "{view}");
         assert_eq!(view["finish_time"], 0, "{view}");
     }
-    let running = w.task_self(&sub.task_id);
+    let running = app.task_self(&payer.headers, &sub.task_id);
     assert!(
         running["start_time"].as_i64() > Some(0),
         "IN_PROGRESS sets start_time: {running}"
@@ -85,37 +81,37 @@ fn a_submitted_task_walks_through_the_statuses_to_success_with_two_clips() {
         "{running}"
     );
 
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    let r = w.pass_when_due();
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.succeeded, r.refunded()), (1, 1, 0), "{r}");
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
-    let relayed = w.relay_fetch(&sub.task_id);
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
+    let relayed = app.relay_fetch(&payer.key, &sub.task_id);
     assert_succeeded_with_two_clips(&relayed);
     assert_eq!(relayed["task_id"], sub.task_id.as_str());
 
     // A success keeps its charge.
-    assert_eq!(w.balances(), Balances::after_charges(1));
-    assert_eq!(w.channel_used(w.channel_id), Some(CHARGE));
-    assert!(w.refunds(&sub.task_id).is_empty());
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
+    assert_eq!(app.db.channel_used(up.channel_id), Some(MUSIC_CHARGE));
+    assert!(app.db.refunds(&sub.task_id).is_empty());
 
     // A final task is never polled again.
-    w.mock.reset_stats();
-    w.advance_ms(PAST_ANY_BACKOFF_MS);
-    let r = w.pass();
+    up.mock.reset_stats();
+    app.advance_ms(PAST_ANY_BACKOFF_MS);
+    let r = app.pass();
     assert!(r.is_idle(), "{r}");
-    assert_eq!(w.mock.stats().fetch, 0);
+    assert_eq!(up.mock.stats().fetch, 0);
 }
 
 #[test]
 fn an_upstream_failure_is_refunded_exactly_once() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    w.pass_when_due();
-    assert!(w.mock.set_status(&sub.upstream_id, "FAILURE"));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    app.pass_when_due();
+    assert!(up.mock.set_status(&sub.upstream_id, "FAILURE"));
 
-    let r = w.pass_when_due();
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.failed, r.refunded()), (1, 1, 1), "{r}");
-    let task = w.assert_refunded_once(&sub.task_id);
+    let task = app.assert_refunded_once(&sub.task_id);
     assert_eq!(
         task.fail_reason, FORCED_FAIL_REASON,
         "the upstream's reason is kept"
@@ -126,44 +122,43 @@ fn an_upstream_failure_is_refunded_exactly_once() {
         clips.len() == 2 && clips.iter().all(|c| c["status"] == "error"),
         "{data}"
     );
-    assert_eq!(w.balances(), Balances::start());
-    assert_eq!(w.channel_used(w.channel_id), Some(0));
-    let view = w.task_self(&sub.task_id);
+    assert_eq!(app.balances(&payer), Balances::payer_start());
+    assert_eq!(app.db.channel_used(up.channel_id), Some(0));
+    let view = app.task_self(&payer.headers, &sub.task_id);
     assert_eq!(view["status"], "FAILURE", "{view}");
     assert_eq!(view["fail_reason"], FORCED_FAIL_REASON, "{view}");
 
     // Later passes, past every horizon, find nothing to do, whatever the upstream says.
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
     for step in [1_000, PAST_ANY_BACKOFF_MS, TASK_TIMEOUT_SECS * 1000] {
-        w.advance_ms(step);
-        let r = w.pass();
+        app.advance_ms(step);
+        let r = app.pass();
         assert!(r.is_idle(), "{r}");
     }
-    let task = w.assert_refunded_once(&sub.task_id);
+    let task = app.assert_refunded_once(&sub.task_id);
     assert_eq!(task.fail_reason, FORCED_FAIL_REASON);
-    assert_eq!(w.balances(), Balances::start());
+    assert_eq!(app.balances(&payer), Balances::payer_start());
 }
 
 #[test]
 fn a_failed_task_whose_key_was_deleted_refunds_the_user_alone() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    let (status, body) = w.app.request(
-        "DELETE",
-        &format!("/api/token/{}", w.token_id),
-        &w.user_headers,
-        None,
-    );
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    let (status, body) = app.delete(&format!("/api/token/{}", payer.key_id), &payer.headers);
     assert_ok(status, &body);
-    assert!(w.mock.set_status(&sub.upstream_id, "FAILURE"));
+    assert!(up.mock.set_status(&sub.upstream_id, "FAILURE"));
 
-    let r = w.pass_when_due();
+    let r = app.pass_when_due();
     assert_eq!((r.failed, r.errors), (1, 0), "{r}");
-    w.assert_refunded_once(&sub.task_id);
-    assert_eq!(w.user_balance(), (USER_QUOTA, 0));
-    assert_eq!(w.key_balance(w.token_id), None, "no key is brought back");
+    app.assert_refunded_once(&sub.task_id);
+    assert_eq!(app.user_balance(payer.id), (PAYER_QUOTA, 0));
     assert_eq!(
-        w.refunds(&sub.task_id)[0].token_id,
+        app.key_balance(payer.key_id),
+        None,
+        "no key is brought back"
+    );
+    assert_eq!(
+        app.db.refunds(&sub.task_id)[0].token_id,
         0,
         "the row names no key"
     );
@@ -171,166 +166,151 @@ fn a_failed_task_whose_key_was_deleted_refunds_the_user_alone() {
 
 #[test]
 fn a_failed_task_on_an_unlimited_key_leaves_its_remain_quota_alone() {
-    let w = World::new(slow_mock());
-    let (unlimited_id, unlimited) = create_key(
-        &w.app,
-        &w.user_headers,
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let (unlimited_id, unlimited) = app.new_key(
+        &payer.headers,
         &json!({"name": "unlimited", "unlimited_quota": true}),
     );
-    let before = w.key_balance(unlimited_id).expect("the unlimited key");
-    let sub = w.submit_with(&unlimited);
-    assert_eq!(w.key_balance(unlimited_id), Some((before.0, CHARGE)));
-    assert!(w.mock.set_status(&sub.upstream_id, "FAILURE"));
-
-    assert_eq!(w.pass_when_due().failed, 1);
-    w.assert_refunded_once(&sub.task_id);
-    assert_eq!(w.user_balance(), (USER_QUOTA, 0));
-    assert_eq!(w.key_balance(unlimited_id), Some((before.0, 0)));
+    let before = app.key_balance(unlimited_id).expect("the unlimited key");
+    let sub = app.submit_tracked(&unlimited);
     assert_eq!(
-        w.balances(),
-        Balances::start(),
+        app.key_balance(unlimited_id),
+        Some((before.0, MUSIC_CHARGE))
+    );
+    assert!(up.mock.set_status(&sub.upstream_id, "FAILURE"));
+
+    assert_eq!(app.pass_when_due().failed, 1);
+    app.assert_refunded_once(&sub.task_id);
+    assert_eq!(app.user_balance(payer.id), (PAYER_QUOTA, 0));
+    assert_eq!(app.key_balance(unlimited_id), Some((before.0, 0)));
+    assert_eq!(
+        app.balances(&payer),
+        Balances::payer_start(),
         "the other key is untouched"
     );
 }
 
 #[test]
 fn a_task_past_the_timeout_fails_with_a_refund() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    w.pass_when_due();
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    app.pass_when_due();
     // The poll may have copied the upstream's submit time: the horizon counts from the stored one.
-    let submitted = w.task(&sub.task_id).submit_time;
+    let submitted = app.db.task(&sub.task_id).submit_time;
 
-    w.move_to_ms((submitted + TASK_TIMEOUT_SECS - 1) * 1000);
-    let r = w.pass();
+    app.move_to_ms((submitted + TASK_TIMEOUT_SECS - 1) * 1000);
+    let r = app.pass();
     assert_eq!((r.timed_out, r.polled), (0, 1), "one second early: {r}");
-    assert_eq!(w.task(&sub.task_id).status, "SUBMITTED");
+    assert_eq!(app.db.task(&sub.task_id).status, "SUBMITTED");
 
-    w.move_to_ms((submitted + TASK_TIMEOUT_SECS + 1) * 1000);
-    let r = w.pass();
+    app.move_to_ms((submitted + TASK_TIMEOUT_SECS + 1) * 1000);
+    let r = app.pass();
     assert_eq!((r.timed_out, r.refunded()), (1, 1), "{r}");
-    let task = w.assert_refunded_once(&sub.task_id);
+    let task = app.assert_refunded_once(&sub.task_id);
     assert_eq!(
         task.fail_reason,
         format!("task timed out after {TASK_TIMEOUT_SECS} s")
     );
-    assert_eq!(w.balances(), Balances::start());
-    assert_eq!(w.channel_used(w.channel_id), Some(0));
+    assert_eq!(app.balances(&payer), Balances::payer_start());
+    assert_eq!(app.db.channel_used(up.channel_id), Some(0));
 
     // A late success upstream does not bring it back.
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    w.advance_ms(PAST_ANY_BACKOFF_MS);
-    assert!(w.pass().is_idle());
-    assert_eq!(w.task(&sub.task_id).status, "FAILURE");
-    assert_eq!(w.balances(), Balances::start());
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    app.advance_ms(PAST_ANY_BACKOFF_MS);
+    assert!(app.pass().is_idle());
+    assert_eq!(app.db.task(&sub.task_id).status, "FAILURE");
+    assert_eq!(app.balances(&payer), Balances::payer_start());
 }
 
 #[test]
 fn an_orphaned_reservation_is_refunded_after_the_grace() {
-    let w = World::new(slow_mock());
-    let orphan = w.reserve_only();
-    assert_eq!(w.balances(), Balances::after_charges(1));
-    let grace = orphan_grace_secs(&w.config);
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let orphan = app.reserve_only(&payer, up.channel_id);
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
+    let grace = app.orphan_grace_secs();
     assert!(
         grace < TASK_TIMEOUT_SECS,
         "the orphan sweep, not the timeout, decides here"
     );
 
     // Within the grace the submission may still be in flight.
-    w.move_to_ms((orphan.submit_time + grace - 1) * 1000);
-    let r = w.pass();
+    app.move_to_ms((orphan.submit_time + grace - 1) * 1000);
+    let r = app.pass();
     assert_eq!(r.orphaned, 0, "{r}");
-    assert_eq!(w.task(&orphan.task_id).status, "NOT_START");
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_eq!(app.db.task(&orphan.task_id).status, "NOT_START");
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 
-    w.move_to_ms((orphan.submit_time + grace + 1) * 1000);
-    let r = w.pass();
+    app.move_to_ms((orphan.submit_time + grace + 1) * 1000);
+    let r = app.pass();
     assert_eq!((r.orphaned, r.refunded(), r.polled), (1, 1, 0), "{r}");
-    w.assert_refunded_once(&orphan.task_id);
-    assert_eq!(w.balances(), Balances::start());
+    app.assert_refunded_once(&orphan.task_id);
+    assert_eq!(app.balances(&payer), Balances::payer_start());
     assert_eq!(
-        w.channel_used(w.channel_id),
+        app.db.channel_used(up.channel_id),
         Some(0),
         "never charged to the channel"
     );
 
     // A submission that completes after all cannot revive or re-refund it.
-    let accepted = mark_submitted(
-        &w.app.store,
-        orphan.id,
-        w.channel_id,
-        "late-upstream-id",
-        w.clock.now_ms(),
-        w.clock.now(),
-    )
-    .expect("mark_submitted");
+    let accepted = app.accept_late(orphan.id, up.channel_id, "late-upstream-id");
     assert!(!accepted, "a settled reservation cannot be accepted");
-    w.advance_ms(PAST_ANY_BACKOFF_MS);
-    assert!(w.pass().is_idle());
-    w.assert_refunded_once(&orphan.task_id);
-    assert_eq!(w.balances(), Balances::start());
+    app.advance_ms(PAST_ANY_BACKOFF_MS);
+    assert!(app.pass().is_idle());
+    app.assert_refunded_once(&orphan.task_id);
+    assert_eq!(app.balances(&payer), Balances::payer_start());
 }
 
 #[test]
 fn a_task_of_a_deleted_channel_is_refunded() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    w.pass_when_due();
-    let (status, body) = w.app.request(
-        "DELETE",
-        &format!("/api/channel/{}", w.channel_id),
-        &as_root(),
-        None,
-    );
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    app.pass_when_due();
+    let (status, body) = app.delete(&format!("/api/channel/{}", up.channel_id), &as_root());
     assert_ok(status, &body);
 
-    w.mock.reset_stats();
-    let r = w.pass_when_due();
+    up.mock.reset_stats();
+    let r = app.pass_when_due();
     assert_eq!((r.channel_gone, r.refunded(), r.polled), (1, 1, 0), "{r}");
-    let task = w.assert_refunded_once(&sub.task_id);
+    let task = app.assert_refunded_once(&sub.task_id);
     assert!(task.fail_reason.contains("channel"), "{task:?}");
-    assert_eq!(w.balances(), Balances::start());
-    assert_eq!(w.mock.stats().fetch, 0, "a deleted channel is not polled");
+    assert_eq!(app.balances(&payer), Balances::payer_start());
+    assert_eq!(up.mock.stats().fetch, 0, "a deleted channel is not polled");
 
-    w.advance_ms(PAST_ANY_BACKOFF_MS);
-    assert!(w.pass().is_idle());
-    w.assert_refunded_once(&sub.task_id);
+    app.advance_ms(PAST_ANY_BACKOFF_MS);
+    assert!(app.pass().is_idle());
+    app.assert_refunded_once(&sub.task_id);
 }
 
 #[test]
 fn a_disabled_channel_keeps_being_polled() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    let (status, body) = w.app.request(
-        "PUT",
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    let (status, body) = app.put(
         "/api/channel/",
         &as_root(),
-        Some(
-            json!({"id": w.channel_id, "status": 2})
-                .to_string()
-                .into_bytes(),
-        ),
+        &json!({"id": up.channel_id, "status": 2}),
     );
     assert_ok(status, &body);
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
 
-    let r = w.pass_when_due();
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.succeeded, r.refunded()), (1, 1, 0), "{r}");
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 }
 
 /// A whole-request failure leaves the task as it was and pushes it back:
 /// over 20 passes in 5 s the upstream sees a couple of requests, not 20.
 /// Once the upstream recovers, the next due pass settles the task.
-fn a_failing_upstream_is_backed_off_then_recovers(fault: Fault, upstream_timeout: Duration) {
-    let w = World::with(slow_mock(), manual_config(), upstream_timeout);
-    let sub = w.submit();
-    let before = w.task(&sub.task_id);
-    w.mock.set_fault(fault.clone());
-    w.mock.reset_stats();
+fn a_failing_upstream_is_backed_off_then_recovers(fault: Fault, upstream_timeout_secs: u64) {
+    let settings = Settings::manual().upstream_timeout_secs(upstream_timeout_secs);
+    let (app, up, payer) = spawn_payer_app(settings, slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    let before = app.db.task(&sub.task_id);
+    up.mock.set_fault(fault.clone());
+    up.mock.reset_stats();
 
-    let first = w.pass_when_due();
+    let first = app.pass_when_due();
     assert_eq!(
         (
             first.polled,
@@ -343,8 +323,8 @@ fn a_failing_upstream_is_backed_off_then_recovers(fault: Fault, upstream_timeout
     );
     let mut failures = first.request_failures;
     for _ in 0..20 {
-        w.advance_ms(250);
-        let r = w.pass();
+        app.advance_ms(250);
+        let r = app.pass();
         assert_eq!(
             (r.updated, r.refunded(), r.errors),
             (0, 0, 0),
@@ -356,14 +336,14 @@ fn a_failing_upstream_is_backed_off_then_recovers(fault: Fault, upstream_timeout
         );
         failures += r.request_failures;
     }
-    let fetches = w.mock.stats().fetch;
+    let fetches = up.mock.stats().fetch;
     assert_eq!(fetches, failures as u64, "{fault}: every fetch failed");
     assert!(
         (2..=3).contains(&fetches),
         "{fault}: retried with backoff, not hammered: {fetches} fetches in 21 passes"
     );
 
-    let after = w.task(&sub.task_id);
+    let after = app.db.task(&sub.task_id);
     assert_eq!(
         (
             &after.status,
@@ -396,96 +376,89 @@ fn a_failing_upstream_is_backed_off_then_recovers(fault: Fault, upstream_timeout
         ),
         "{fault}: no state change"
     );
-    assert!(
-        after.next_poll_at_ms > w.clock.now_ms(),
-        "{fault}: pushed back"
-    );
-    assert_eq!(w.balances(), Balances::after_charges(1));
-    assert_eq!(w.refund_count(), 0);
+    assert!(after.next_poll_at_ms > app.now_ms(), "{fault}: pushed back");
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
+    assert_eq!(app.db.refund_count(), 0);
 
-    w.mock.set_fault(Fault::None);
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    w.advance_ms(PAST_ANY_BACKOFF_MS);
-    let r = w.pass();
+    up.mock.set_fault(Fault::None);
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    app.advance_ms(PAST_ANY_BACKOFF_MS);
+    let r = app.pass();
     assert_eq!(
         (r.polled, r.succeeded, r.request_failures),
         (1, 1, 0),
         "{fault}: {r}"
     );
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 }
 
 #[test]
 fn an_upstream_500_defers_without_change_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::Http(500), Duration::from_secs(2));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::Http(500), 2);
 }
 
 #[test]
 fn an_upstream_429_defers_without_change_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::Http(429), Duration::from_secs(2));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::Http(429), 2);
 }
 
 #[test]
 fn a_stalled_upstream_times_out_and_defers_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::Stall(3_000), Duration::from_secs(1));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::Stall(3_000), 1);
 }
 
 #[test]
 fn malformed_json_defers_without_change_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::MalformedJson, Duration::from_secs(2));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::MalformedJson, 2);
 }
 
 #[test]
 fn a_code_other_than_success_defers_without_change_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::CodeNotSuccess, Duration::from_secs(2));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::CodeNotSuccess, 2);
 }
 
 #[test]
 fn a_dropped_connection_defers_without_change_then_recovers() {
-    a_failing_upstream_is_backed_off_then_recovers(Fault::Disconnect, Duration::from_secs(2));
+    a_failing_upstream_is_backed_off_then_recovers(Fault::Disconnect, 2);
 }
 
 #[test]
 fn a_failing_channel_does_not_hold_back_another() {
-    let w = World::new(slow_mock());
-    let on_first = w.submit();
-    let other = slow_mock();
-    let other_channel = add_channel(&w.app, &other, 10);
-    let on_other = w.submit();
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let on_first = app.submit_tracked(&payer.key);
+    let other = app.attach(slow_mock(), "other", 10);
+    let on_other = app.submit_tracked(&payer.key);
     assert_eq!(
-        w.task(&on_other.task_id).channel_id,
-        other_channel,
+        app.db.task(&on_other.task_id).channel_id,
+        other.channel_id,
         "the higher priority wins"
     );
 
-    w.mock.set_fault(Fault::Http(503));
-    assert!(other.set_status(&on_other.upstream_id, "SUCCESS"));
-    let r = w.pass_when_due();
+    up.mock.set_fault(Fault::Http(503));
+    assert!(other.mock.set_status(&on_other.upstream_id, "SUCCESS"));
+    let r = app.pass_when_due();
     assert_eq!(
         (r.polled, r.request_failures, r.deferred, r.succeeded),
         (2, 1, 1, 1),
         "{r}"
     );
-    assert_eq!(w.task(&on_first.task_id).status, "SUBMITTED");
-    assert_succeeded_with_two_clips(&w.task_self(&on_other.task_id));
+    assert_eq!(app.db.task(&on_first.task_id).status, "SUBMITTED");
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &on_other.task_id));
 }
 
 #[test]
 fn fetches_go_in_batches_of_fetch_batch() {
-    let config = Config {
-        fetch_batch: 2,
-        ..manual_config()
-    };
-    let w = World::with(slow_mock(), config, Duration::from_secs(2));
-    let tasks: Vec<_> = (0..5).map(|_| w.submit()).collect();
+    let settings = Settings::manual().fetch_batch(2);
+    let (app, up, payer) = spawn_payer_app(settings, slow_mock());
+    let tasks: Vec<_> = (0..5).map(|_| app.submit_tracked(&payer.key)).collect();
     for t in &tasks {
-        assert!(w.mock.set_status(&t.upstream_id, "SUCCESS"));
+        assert!(up.mock.set_status(&t.upstream_id, "SUCCESS"));
     }
-    w.mock.reset_stats();
-    let r = w.pass_when_due();
+    up.mock.reset_stats();
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.succeeded), (5, 5), "{r}");
-    let stats = w.mock.stats();
+    let stats = up.mock.stats();
     assert_eq!(
         (stats.fetch, stats.fetched_ids),
         (3, 5),
@@ -495,14 +468,14 @@ fn fetches_go_in_batches_of_fetch_batch() {
 
 #[test]
 fn an_unknown_status_word_is_unknown_then_success() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert!(w.mock.set_status(&sub.upstream_id, "WEIRD"));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert!(up.mock.set_status(&sub.upstream_id, "WEIRD"));
 
     for _ in 0..2 {
-        let r = w.pass_when_due();
+        let r = app.pass_when_due();
         assert_eq!((r.polled, r.updated, r.refunded()), (1, 1, 0), "{r}");
-        let view = w.task_self(&sub.task_id);
+        let view = app.task_self(&payer.headers, &sub.task_id);
         assert_eq!(view["status"], "UNKNOWN", "{view}");
         assert_eq!(
             view["progress"], "10%",
@@ -511,67 +484,67 @@ fn an_unknown_status_word_is_unknown_then_success() {
         assert_eq!(view["finish_time"], 0, "{view}");
     }
 
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    let r = w.pass_when_due();
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    let r = app.pass_when_due();
     assert_eq!(r.succeeded, 1, "an UNKNOWN task keeps being polled: {r}");
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 }
 
 #[test]
 fn a_task_missing_from_the_answer_keeps_polling_until_the_timeout() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    let submitted = w.task(&sub.task_id).submit_time;
-    assert!(w.mock.forget(&sub.upstream_id));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    let submitted = app.db.task(&sub.task_id).submit_time;
+    assert!(up.mock.forget(&sub.upstream_id));
 
-    let r = w.pass_when_due();
+    let r = app.pass_when_due();
     assert_eq!(
         (r.polled, r.missing, r.deferred, r.updated),
         (1, 1, 1, 0),
         "{r}"
     );
     for round in 1..=3u64 {
-        w.mock.reset_stats();
-        w.advance_ms(PAST_ANY_BACKOFF_MS);
-        let r = w.pass();
+        up.mock.reset_stats();
+        app.advance_ms(PAST_ANY_BACKOFF_MS);
+        let r = app.pass();
         assert_eq!(
             (r.polled, r.missing, r.refunded()),
             (1, 1, 0),
             "round {round}: {r}"
         );
         assert_eq!(
-            w.mock.stats().fetched_ids,
+            up.mock.stats().fetched_ids,
             1,
             "asked again in round {round}"
         );
-        let task = w.task(&sub.task_id);
+        let task = app.db.task(&sub.task_id);
         assert_eq!(
             (task.status.as_str(), task.progress.as_str()),
             ("SUBMITTED", "10%")
         );
         assert_eq!(task.refunded, 0);
     }
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 
-    w.move_to_ms((submitted + TASK_TIMEOUT_SECS + 1) * 1000);
-    let r = w.pass();
+    app.move_to_ms((submitted + TASK_TIMEOUT_SECS + 1) * 1000);
+    let r = app.pass();
     assert_eq!(r.timed_out, 1, "{r}");
-    let task = w.assert_refunded_once(&sub.task_id);
+    let task = app.assert_refunded_once(&sub.task_id);
     assert_eq!(
         task.fail_reason,
         format!("task timed out after {TASK_TIMEOUT_SECS} s")
     );
-    assert_eq!(w.balances(), Balances::start());
+    assert_eq!(app.balances(&payer), Balances::payer_start());
 }
 
 #[test]
 fn a_task_never_moves_backwards() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert!(w.mock.set_status(&sub.upstream_id, "IN_PROGRESS"));
-    w.pass_when_due();
-    let running = w.task(&sub.task_id);
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert!(up.mock.set_status(&sub.upstream_id, "IN_PROGRESS"));
+    app.pass_when_due();
+    let running = app.db.task(&sub.task_id);
     assert_eq!(
         (running.status.as_str(), running.progress.as_str()),
         ("IN_PROGRESS", "30%")
@@ -579,10 +552,10 @@ fn a_task_never_moves_backwards() {
     assert!(running.start_time > 0);
 
     for word in ["QUEUED", "SUBMITTED", "NOT_START"] {
-        assert!(w.mock.set_status(&sub.upstream_id, word));
-        let r = w.pass_when_due();
+        assert!(up.mock.set_status(&sub.upstream_id, word));
+        let r = app.pass_when_due();
         assert_eq!(r.polled, 1, "{word}: {r}");
-        let task = w.task(&sub.task_id);
+        let task = app.db.task(&sub.task_id);
         assert_eq!(
             (
                 task.status.as_str(),
@@ -594,33 +567,33 @@ fn a_task_never_moves_backwards() {
         );
     }
 
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    assert_eq!(w.pass_when_due().succeeded, 1);
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    assert_eq!(app.pass_when_due().succeeded, 1);
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
 }
 
 #[test]
 fn answers_about_ids_not_asked_for_are_ignored() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
     // Two made-up FAILURE tasks lead the answer.
-    w.mock.set_fault(Fault::ExtraIds);
-    let r = w.pass_when_due();
+    up.mock.set_fault(Fault::ExtraIds);
+    let r = app.pass_when_due();
     assert_eq!((r.succeeded, r.failed, r.refunded()), (1, 0, 0), "{r}");
-    assert_succeeded_with_two_clips(&w.task_self(&sub.task_id));
-    assert_eq!(w.refund_count(), 0);
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_succeeded_with_two_clips(&app.task_self(&payer.headers, &sub.task_id));
+    assert_eq!(app.db.refund_count(), 0);
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 }
 
 #[test]
 fn upstream_times_in_milliseconds_are_read_as_seconds() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    w.mock.set_fault(Fault::MillisecondTimes);
-    assert_eq!(w.pass_when_due().succeeded, 1);
-    let task = w.task(&sub.task_id);
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    up.mock.set_fault(Fault::MillisecondTimes);
+    assert_eq!(app.pass_when_due().succeeded, 1);
+    let task = app.db.task(&sub.task_id);
     let now = unix_now();
     for (name, t) in [
         ("submit_time", task.submit_time),
@@ -635,20 +608,20 @@ fn upstream_times_in_milliseconds_are_read_as_seconds() {
 
 #[test]
 fn a_huge_answer_neither_panics_nor_corrupts() {
-    let w = World::new(slow_mock());
-    let sub = w.submit();
-    assert!(w.mock.set_status(&sub.upstream_id, "SUCCESS"));
-    w.mock.set_fault(Fault::HugeBody);
-    let r = w.pass_when_due();
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), slow_mock());
+    let sub = app.submit_tracked(&payer.key);
+    assert!(up.mock.set_status(&sub.upstream_id, "SUCCESS"));
+    up.mock.set_fault(Fault::HugeBody);
+    let r = app.pass_when_due();
     assert_eq!((r.polled, r.errors, r.refunded()), (1, 0, 0), "{r}");
-    let task = w.task(&sub.task_id);
+    let task = app.db.task(&sub.task_id);
     assert!(
         (task.status == "SUCCESS" && r.succeeded == 1)
             || (task.status == "SUBMITTED" && r.request_failures == 1),
         "either read or refused as a whole: {r}, {task:?}"
     );
     assert!(!task.data.contains("xxxxxxxx"), "the padding is not stored");
-    assert_eq!(w.balances(), Balances::after_charges(1));
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
 }
 
 /// Runs `passes` at the same moment, one per thread; returns their reports.
@@ -675,12 +648,15 @@ fn at_once(passes: Vec<Box<dyn FnOnce() -> PassReport + Send + '_>>) -> Vec<Pass
 #[test]
 fn two_passes_at_once_refund_each_failed_task_once() {
     const TASKS: usize = 10;
-    let w = World::new(instant_mock(1.0));
+    let (app, up, payer) = spawn_payer_app(Settings::manual(), instant_mock(1.0));
     for round in 1..=3 {
-        let subs: Vec<_> = (0..TASKS).map(|_| w.submit()).collect();
-        assert_eq!(w.balances(), Balances::after_charges(TASKS as i64));
-        w.move_to_due();
-        let reports = at_once(vec![Box::new(|| w.pass()), Box::new(|| w.pass())]);
+        let subs: Vec<_> = (0..TASKS).map(|_| app.submit_tracked(&payer.key)).collect();
+        assert_eq!(
+            app.balances(&payer),
+            Balances::payer_after_charges(TASKS as i64)
+        );
+        app.move_to_due();
+        let reports = at_once(vec![Box::new(|| app.pass()), Box::new(|| app.pass())]);
         let refunded: usize = reports.iter().map(PassReport::refunded).sum();
         assert_eq!(refunded, TASKS, "round {round}: {reports:?}");
 
@@ -690,61 +666,53 @@ fn two_passes_at_once_refund_each_failed_task_once() {
             "{reports:?}"
         );
         for sub in &subs {
-            let task = w.assert_refunded_once(&sub.task_id);
+            let task = app.assert_refunded_once(&sub.task_id);
             assert_eq!(task.fail_reason, FAIL_REASON);
         }
-        assert_eq!(w.balances(), Balances::start(), "round {round}");
-        assert_eq!(w.refund_count(), (round * TASKS) as i64);
-        assert_eq!(w.channel_used(w.channel_id), Some(0));
+        assert_eq!(
+            app.balances(&payer),
+            Balances::payer_start(),
+            "round {round}"
+        );
+        assert_eq!(app.db.refund_count(), (round * TASKS) as i64);
+        assert_eq!(app.db.channel_used(up.channel_id), Some(0));
     }
 }
 
 #[test]
 fn a_poll_and_the_timeout_sweep_at_once_refund_each_task_once() {
     const TASKS: usize = 10;
-    let w = World::new(instant_mock(1.0));
-    let subs: Vec<_> = (0..TASKS).map(|_| w.submit()).collect();
-    w.move_to_due();
+    let (app, _, payer) = spawn_payer_app(Settings::manual(), instant_mock(1.0));
+    let subs: Vec<_> = (0..TASKS).map(|_| app.submit_tracked(&payer.key)).collect();
+    app.move_to_due();
     // A second pass whose clock is past every task's timeout.
-    let late = ManualClock::at_ms(w.clock.now_ms() + (TASK_TIMEOUT_SECS + 5) * 1000);
-    let late_pass = || {
-        run_once(
-            &w.app.store,
-            &w.platforms,
-            &w.config,
-            &late,
-            &AtomicBool::new(false),
-        )
-    };
-    let reports = at_once(vec![Box::new(|| w.pass()), Box::new(late_pass)]);
+    let late = app.now_ms() + (TASK_TIMEOUT_SECS + 5) * 1000;
+    let late_pass = || app.pass_at_ms(late);
+    let reports = at_once(vec![Box::new(|| app.pass()), Box::new(late_pass)]);
     let refunded: usize = reports.iter().map(PassReport::refunded).sum();
     assert_eq!(refunded, TASKS, "{reports:?}");
     for sub in &subs {
-        w.assert_refunded_once(&sub.task_id);
+        app.assert_refunded_once(&sub.task_id);
     }
-    assert_eq!(w.balances(), Balances::start());
-    assert_eq!(w.refund_count(), TASKS as i64);
+    assert_eq!(app.balances(&payer), Balances::payer_start());
+    assert_eq!(app.db.refund_count(), TASKS as i64);
 }
 
 #[test]
 fn the_servers_own_worker_settles_tasks_end_to_end() {
-    let config = Config {
-        worker: true,
-        poll_interval_ms: 200,
-        ..manual_config()
-    };
+    let settings = Settings::manual().with_worker().poll_interval_ms(200);
     // Every second task fails: the first succeeds, the second fails.
-    let w = World::with(instant_mock(0.5), config, Duration::from_secs(2));
-    let good = w.submit();
-    let bad = w.submit();
-    assert_eq!(w.balances(), Balances::after_charges(2));
+    let (app, _, payer) = spawn_payer_app(settings, instant_mock(0.5));
+    let good = app.submit_tracked(&payer.key);
+    let bad = app.submit_tracked(&payer.key);
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(2));
 
-    let done = w.wait_until_final(&good.task_id, Duration::from_secs(10));
+    let done = app.wait_until_final(&payer.headers, &good.task_id, Duration::from_secs(10));
     assert_succeeded_with_two_clips(&done);
-    let failed = w.wait_until_final(&bad.task_id, Duration::from_secs(10));
+    let failed = app.wait_until_final(&payer.headers, &bad.task_id, Duration::from_secs(10));
     assert_eq!(failed["status"], "FAILURE", "{failed}");
     assert_eq!(failed["fail_reason"], FAIL_REASON, "{failed}");
-    w.assert_refunded_once(&bad.task_id);
-    assert_eq!(w.balances(), Balances::after_charges(1));
-    assert_succeeded_with_two_clips(&w.relay_fetch(&good.task_id));
+    app.assert_refunded_once(&bad.task_id);
+    assert_eq!(app.balances(&payer), Balances::payer_after_charges(1));
+    assert_succeeded_with_two_clips(&app.relay_fetch(&payer.key, &good.task_id));
 }

@@ -1,12 +1,17 @@
-//! The compiled `taskcenter serve` as a child process, for tests where
-//! process behaviour matters (signals, crashes, restarts).
+//! The compiled `taskcenter` binary: `serve` as a child process, for tests
+//! where process behaviour matters (signals, crashes, restarts), and the
+//! operator commands run on a database file.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::http::{Headers, agent, send};
 
 /// A running `taskcenter serve`; killed (SIGKILL) when dropped.
 pub struct ServerProcess {
@@ -14,6 +19,7 @@ pub struct ServerProcess {
     pub child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    agent: ureq::Agent,
 }
 
 impl ServerProcess {
@@ -50,12 +56,28 @@ impl ServerProcess {
             .expect("server did not report its address")
             .parse()
             .expect("a socket address");
-        ServerProcess { child, addr }
+        ServerProcess {
+            child,
+            addr,
+            agent: agent(Duration::from_secs(30)),
+        }
     }
 
-    /// Base URL.
+    /// `http://<addr><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request and returns the status with the JSON answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let body = body.map(|b| b.to_string().into_bytes());
+        send(&self.agent, method, &self.url(path), headers, body)
     }
 
     /// Sends a signal by name (TERM, INT, KILL).
@@ -71,8 +93,8 @@ impl ServerProcess {
 
     /// Waits up to `limit` for the process to exit; its exit code.
     pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
-        let deadline = std::time::Instant::now() + limit;
-        while std::time::Instant::now() < deadline {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(status.code().unwrap_or(-1));
             }
@@ -89,28 +111,57 @@ impl Drop for ServerProcess {
     }
 }
 
-/// A blocking HTTP agent that reports every status as a response.
-pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout))
-        .build()
-        .into()
+/// Runs the binary with `args`, untouched by the caller's environment.
+pub fn taskcenter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taskcenter"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("TASKCENTER_DB")
+        .env_remove("TASKCENTER_TASK_TIMEOUT_SECS")
+        .env_remove("TASKCENTER_POLL_INTERVAL_MS")
+        .output()
+        .expect("run the taskcenter binary")
 }
 
-/// A tiny deterministic generator (xorshift), so a failing seed replays.
-pub struct Rng(u64);
+/// Runs a command that must succeed and print JSON; returns it.
+pub fn cli_json(args: &[&str]) -> Value {
+    let out = taskcenter(args);
+    assert!(out.status.success(), "taskcenter {args:?} failed: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "taskcenter {args:?} prints JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
 
-impl Rng {
-    /// Seeded generator (0 is replaced by a constant).
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-    /// Next value in `lo..hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        lo + self.0 % (hi - lo).max(1)
-    }
+/// Runs a command that must fail with a one-line message on stderr and
+/// nothing on stdout; returns the message.
+pub fn cli_error_line(args: &[&str]) -> String {
+    let out = taskcenter(args);
+    assert!(
+        !out.status.success(),
+        "taskcenter {args:?} must fail: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let message = stderr.trim();
+    assert!(
+        !message.is_empty(),
+        "taskcenter {args:?}: a message: {out:?}"
+    );
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "taskcenter {args:?}: one line on stderr: {message:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "taskcenter {args:?}: nothing on stdout: {out:?}"
+    );
+    message.to_string()
+}
+
+/// A path as the UTF-8 text a command line takes.
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
 }
