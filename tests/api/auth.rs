@@ -112,8 +112,8 @@ fn new_api_user_is_accepted_in_the_bearer_form() {
         ("Authorization", format!("Bearer {alice_token}")),
         ("New-Api-User", format!("Bearer {alice}")),
     ];
-    let (status, body) = app.get("/api/user/self", &headers);
-    assert_eq!(assert_ok(status, &body)["id"], alice);
+    let body = app.get_ok("/api/user/self", &headers);
+    assert_eq!(body["id"], alice);
     let (status, body) = app.get("/api/task/self", &headers);
     assert_ok(status, &body);
 }

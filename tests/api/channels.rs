@@ -20,6 +20,20 @@ fn body(name: &str) -> Value {
     })
 }
 
+/// A relay app whose channels all use [`SECRET`], which no answer may show.
+fn channels_app() -> TestApp {
+    let app = spawn_app_with(Settings::relay());
+    app.remember_secret(SECRET);
+    app
+}
+
+/// Creates the channel `name` of [`body`] as root; its id.
+fn created(app: &TestApp, name: &str) -> i64 {
+    create(app, &as_root(), &body(name))["id"]
+        .as_i64()
+        .expect("the channel's id")
+}
+
 fn create(app: &TestApp, headers: &Headers, body: &Value) -> Value {
     let (status, resp) = app.post("/api/channel/", headers, body);
     assert_ok(status, &resp).clone()
@@ -32,8 +46,7 @@ fn admin(app: &TestApp) -> Headers {
 
 #[test]
 fn a_channel_is_created_with_defaults_and_a_masked_key() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
+    let app = channels_app();
     let created = create(&app, &as_root(), &body("main"));
     let id = created["id"].as_i64().expect("data.id");
 
@@ -78,8 +91,7 @@ fn a_channel_is_created_with_defaults_and_a_masked_key() {
 
 #[test]
 fn the_type_may_be_new_apis_number() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
+    let app = channels_app();
     let mut b = body("numeric");
     b["type"] = json!(36);
     let created = create(&app, &as_root(), &b);
@@ -91,8 +103,7 @@ fn the_type_may_be_new_apis_number() {
 
 #[test]
 fn unknown_types_and_invalid_base_urls_are_400() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
+    let app = channels_app();
     for t in [
         json!("midjourney"),
         json!(""),
@@ -134,9 +145,7 @@ fn unknown_types_and_invalid_base_urls_are_400() {
     assert_error(status, &resp, 400);
 
     // The same checks on update.
-    let id = create(&app, &as_root(), &body("ok"))["id"]
-        .as_i64()
-        .unwrap();
+    let id = created(&app, "ok");
     for change in [
         json!({"id": id, "base_url": "gopher://x"}),
         json!({"id": id, "type": "mj"}),
@@ -146,18 +155,13 @@ fn unknown_types_and_invalid_base_urls_are_400() {
     }
     assert_eq!(app.channel_view(id)["base_url"], "http://127.0.0.1:9");
 
-    let (status, resp) = app.get("/api/channel/", &as_root());
-    assert_eq!(
-        assert_ok(status, &resp)["total"],
-        1,
-        "no bad channel was stored"
-    );
+    let resp = app.get_ok("/api/channel/", &as_root());
+    assert_eq!(resp["total"], 1, "no bad channel was stored");
 }
 
 #[test]
 fn the_list_is_paginated_and_masks_every_key() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
+    let app = channels_app();
     for i in 0..3 {
         create(&app, &as_root(), &body(&format!("c{i}")));
     }
@@ -228,30 +232,24 @@ fn an_update_changes_what_is_given_and_the_relay_uses_it() {
 
 #[test]
 fn a_deleted_channel_is_gone() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
-    let id = create(&app, &as_root(), &body("doomed"))["id"]
-        .as_i64()
-        .unwrap();
+    let app = channels_app();
+    let id = created(&app, "doomed");
     let (status, resp) = app.delete(&format!("/api/channel/{id}"), &as_root());
     assert_ok(status, &resp);
     let (status, resp) = app.get(&format!("/api/channel/{id}"), &as_root());
     assert_error(status, &resp, 404);
     let (status, resp) = app.delete(&format!("/api/channel/{id}"), &as_root());
     assert_error(status, &resp, 404);
-    let (status, resp) = app.get("/api/channel/", &as_root());
-    assert_eq!(assert_ok(status, &resp)["total"], 0);
+    let resp = app.get_ok("/api/channel/", &as_root());
+    assert_eq!(resp["total"], 0);
     let (status, resp) = app.get("/api/channel/abc", &as_root());
     assert_error(status, &resp, 400);
 }
 
 #[test]
 fn channels_are_for_administrators_only() {
-    let app = spawn_app_with(Settings::relay());
-    app.remember_secret(SECRET);
-    let id = create(&app, &as_root(), &body("main"))["id"]
-        .as_i64()
-        .unwrap();
+    let app = channels_app();
+    let id = created(&app, "main");
     let (uid, token) = app.create_user("alice", 1, 0);
     let common = as_user(uid, &token);
     let update = json!({"id": id, "name": "hijacked"});
@@ -273,8 +271,8 @@ fn channels_are_for_administrators_only() {
 
     // An administrator may do all of it.
     let admin = admin(&app);
-    let (status, resp) = app.get("/api/channel/", &admin);
-    assert_eq!(assert_ok(status, &resp)["total"], 1);
+    let resp = app.get_ok("/api/channel/", &admin);
+    assert_eq!(resp["total"], 1);
     let created = create(&app, &admin, &body("by admin"));
     let (status, resp) = app.put("/api/channel/", &admin, &update);
     assert_ok(status, &resp);

@@ -77,8 +77,8 @@ fn user_add_can_make_an_admin_but_never_a_root() {
         "--role",
         "100",
     ]);
-    let (status, body) = app.get("/api/user/?keyword=king", &as_root());
-    assert_eq!(assert_ok(status, &body)["total"], 0, "{body}");
+    let body = app.get_ok("/api/user/?keyword=king", &as_root());
+    assert_eq!(body["total"], 0, "{body}");
 }
 
 #[test]
@@ -91,12 +91,8 @@ fn user_add_errors_exit_non_zero_with_one_line() {
     cli_error_line(&["user", "add", "--db", db, "--username", "   "]);
     cli_error_line(&["user", "add", "--db", db, "--username", "x", "--role", "5"]);
     cli_error_line(&["user", "add", "--db", db, "--username", "y", "--quota=-5"]);
-    let (status, body) = app.get("/api/user/", &as_root());
-    assert_eq!(
-        assert_ok(status, &body)["total"],
-        2,
-        "only root and taken: {body}"
-    );
+    let body = app.get_ok("/api/user/", &as_root());
+    assert_eq!(body["total"], 2, "only root and taken: {body}");
 }
 
 /// Issue 5 §4: "Errors exit non-zero with a one-line message" — a mistyped

@@ -191,24 +191,30 @@ fn one_charge() -> (TestApp, Upstream, Customer, String) {
     (app, up, carol, task_id)
 }
 
+/// The audit's report after `sql` changed one row of [`one_charge`]'s
+/// books behind the service's back (`{user}`, `{key}` and `{task}` stand
+/// for carol's ids and her task's); with carol and her task.
+fn audit_after(sql: &str) -> (Value, Customer, String) {
+    let (app, _up, carol, task_id) = one_charge();
+    app.db.tamper(
+        &sql.replace("{user}", &carol.id.to_string())
+            .replace("{key}", &carol.key_id.to_string())
+            .replace("{task}", &task_id),
+    );
+    (app.audit(), carol, task_id)
+}
+
 #[test]
 fn audit_names_the_user_whose_used_quota_disagrees_with_the_log() {
-    let (app, _up, carol, _) = one_charge();
-    app.db.tamper(&format!(
-        "UPDATE users SET used_quota = used_quota - 1 WHERE id = {}",
-        carol.id
-    ));
-    assert_violation(&app.audit(), "used_quota_mismatch", "carol");
+    let (report, _, _) =
+        audit_after("UPDATE users SET used_quota = used_quota - 1 WHERE id = {user}");
+    assert_violation(&report, "used_quota_mismatch", "carol");
 }
 
 #[test]
 fn audit_catches_a_keys_used_quota_changed_behind_its_back() {
-    let (app, _up, carol, _) = one_charge();
-    app.db.tamper(&format!(
-        "UPDATE tokens SET used_quota = used_quota + 5 WHERE id = {}",
-        carol.key_id
-    ));
-    let report = app.audit();
+    let (report, carol, _) =
+        audit_after("UPDATE tokens SET used_quota = used_quota + 5 WHERE id = {key}");
     assert_eq!(report["ok"], json!(false), "{report}");
     assert!(
         report["violations"]
@@ -224,12 +230,8 @@ fn audit_catches_a_keys_used_quota_changed_behind_its_back() {
 /// deductions − charges + refunds". A key's remain_quota is a balance too.
 #[test]
 fn audit_catches_a_keys_remain_quota_changed_behind_its_back() {
-    let (app, _up, carol, _) = one_charge();
-    app.db.tamper(&format!(
-        "UPDATE tokens SET remain_quota = remain_quota + 1000000 WHERE id = {}",
-        carol.key_id
-    ));
-    let report = app.audit();
+    let (report, _, _) =
+        audit_after("UPDATE tokens SET remain_quota = remain_quota + 1000000 WHERE id = {key}");
     assert_eq!(
         report["ok"],
         json!(false),
@@ -265,11 +267,9 @@ fn audit_catches_a_task_refunded_twice() {
 
 #[test]
 fn audit_catches_a_failed_task_that_kept_its_charge() {
-    let (app, _up, carol, task_id) = one_charge();
-    app.db.tamper(&format!(
-        "UPDATE tasks SET status = 'FAILURE' WHERE task_id = '{task_id}'"
-    ));
-    let v = assert_violation(&app.audit(), "failure_not_refunded", &task_id);
+    let (report, carol, task_id) =
+        audit_after("UPDATE tasks SET status = 'FAILURE' WHERE task_id = '{task}'");
+    let v = assert_violation(&report, "failure_not_refunded", &task_id);
     assert_eq!(v["user_id"], carol.id, "{v}");
 }
 

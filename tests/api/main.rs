@@ -16,8 +16,6 @@ mod process;
 mod quickstart;
 mod races;
 mod relay;
-mod relay_fetch;
-mod relay_retry;
 mod task_list;
 mod tokens;
 mod users;

@@ -3,7 +3,7 @@
 
 use crate::kit::{
     Headers, LOG_REFUND, MUSIC_CHARGE, Settings, TestApp, accepted_task_id, as_root, as_user,
-    assert_error, assert_ok, assert_relay_error, mentions, mock, spawn_app_with,
+    assert_error, assert_ok, assert_relay_error, mentions, mock, spawn_app_with, spawn_relay_app,
 };
 use serde_json::{Value, json};
 
@@ -23,15 +23,20 @@ fn options(app: &TestApp, headers: &Headers) -> serde_json::Map<String, Value> {
         .collect()
 }
 
-#[test]
-fn root_reads_the_default_prices_and_ratios() {
-    let app = spawn_app_with(Settings::relay());
-    let opts = options(&app, &as_root());
+/// Asserts the default prices and ratios, as root reads them.
+fn assert_default_prices(app: &TestApp) {
+    let opts = options(app, &as_root());
     assert_eq!(
         opts["ModelPrice"],
         json!({"suno_music": 0.1, "suno_lyrics": 0.01})
     );
     assert_eq!(opts["GroupRatio"], json!({"default": 1}));
+}
+
+#[test]
+fn root_reads_the_default_prices_and_ratios() {
+    let app = spawn_app_with(Settings::relay());
+    assert_default_prices(&app);
 }
 
 #[test]
@@ -59,8 +64,7 @@ fn options_are_for_root_only() {
 
 #[test]
 fn a_new_price_applies_to_later_jobs_and_never_to_earlier_ones() {
-    let app = spawn_app_with(Settings::relay());
-    let _up = app.upstream("main", 0);
+    let (app, _up) = spawn_relay_app();
     let c = app.customer("alice", 1_000_000);
     let before = app.submit_music(&c.key, "old price");
     assert_eq!(app.db.quota(c.id), 1_000_000 - MUSIC_CHARGE);
@@ -141,18 +145,12 @@ fn invalid_option_values_are_400_and_change_nothing() {
         let (status, body) = app.request("PUT", "/api/option/", &as_root(), Some(raw.to_vec()));
         assert_error(status, &body, 400);
     }
-    let opts = options(&app, &as_root());
-    assert_eq!(
-        opts["ModelPrice"],
-        json!({"suno_music": 0.1, "suno_lyrics": 0.01})
-    );
-    assert_eq!(opts["GroupRatio"], json!({"default": 1}));
+    assert_default_prices(&app);
 }
 
 #[test]
 fn a_model_without_a_price_cannot_be_submitted() {
-    let app = spawn_app_with(Settings::relay());
-    let up = app.upstream("main", 0);
+    let (app, up) = spawn_relay_app();
     let c = app.customer("alice", 1_000_000);
     let (status, body) = app.set_option("ModelPrice", r#"{"suno_music": 0.1}"#);
     assert_ok(status, &body);

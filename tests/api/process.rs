@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::kit::http::{agent, try_send};
-use crate::kit::process::{ServerProcess, cli_json, path_str, taskcenter};
+use crate::kit::http::{agent, send};
+use crate::kit::process::{ServerProcess, cli_on, path_str, taskcenter};
 use crate::kit::rng::Rng;
 use crate::kit::{Db, bearer, mock, mock_with, suno_data};
 use crate::mock::{Fault, Mock};
@@ -20,33 +20,34 @@ const ROOT: &str = "process-root-token-0123456789abcdef";
 /// A user with `quota`, an unlimited key and a channel to `mock`, made with
 /// the CLI on the database file before any server runs; returns the key.
 fn bootstrap(db: &Path, mock: &Mock, quota: i64) -> String {
-    let db = path_str(db);
     let quota = quota.to_string();
-    let user = cli_json(&[
-        "user",
-        "add",
-        "--db",
+    let user = cli_on(
         db,
-        "--username",
-        "crash",
-        "--quota",
-        &quota,
-    ]);
-    let user_id = user["id"].as_i64().expect("the user's id");
-    let user_arg = user_id.to_string();
-    let args = ["--user-id", &user_arg, "--name", "load", "--unlimited"];
-    let key = cli_json(&[&["token", "add", "--db", db][..], &args].concat());
-    let (base_url, secret) = (mock.base_url(), mock.secret());
-    cli_json(&[
-        "channel",
+        &["user", "add", "--username", "crash", "--quota", &quota],
+    );
+    let user_id = user["id"].as_i64().expect("the user's id").to_string();
+    let key_args = [
+        "token",
         "add",
-        "--db",
+        "--user-id",
+        &user_id,
+        "--name",
+        "load",
+        "--unlimited",
+    ];
+    let key = cli_on(db, &key_args);
+    let base_url = mock.base_url();
+    cli_on(
         db,
-        "--base-url",
-        &base_url,
-        "--key",
-        secret,
-    ]);
+        &[
+            "channel",
+            "add",
+            "--base-url",
+            &base_url,
+            "--key",
+            mock.secret(),
+        ],
+    );
     key["key"].as_str().expect("the key").to_string()
 }
 
@@ -58,13 +59,9 @@ fn submit(
     body: &Value,
 ) -> Result<(u16, Value), String> {
     let url = format!("{server}/suno/submit/music");
-    try_send(
-        agent,
-        "POST",
-        &url,
-        &bearer(key),
-        Some(body.to_string().into_bytes()),
-    )
+    let body = Some(body.to_string().into_bytes());
+    let (status, text) = send(agent, "POST", &url, &bearer(key), body)?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
 /// The ledger audit of a database file by `taskcenter audit --json`.

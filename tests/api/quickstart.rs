@@ -4,12 +4,11 @@
 //! song submitted with the printed API key that must reach SUCCESS in
 //! `GET /api/task/self`. If this fails, the README's first run fails too.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::kit::process::{ServerProcess, cli_json, path_str, taskcenter};
+use crate::kit::process::{ServerProcess, cli_on, path_str, taskcenter};
 use crate::kit::{Headers, as_user, bearer, mock_with};
 
 const ROOT_TOKEN: &str = "quickstart-root-token-0123456789abc";
@@ -17,11 +16,6 @@ const ROOT_TOKEN: &str = "quickstart-root-token-0123456789abc";
 const POLL_INTERVAL_MS: &str = "200";
 /// A song costs 0.1 USD at ratio 1: 0.1 × 500,000 quota units.
 const SONG: i64 = 50_000;
-
-/// Runs `taskcenter <args> --db <db>` and returns what it printed, as JSON.
-fn cli(db: &Path, args: &[&str]) -> Value {
-    cli_json(&[args, &["--db", path_str(db)]].concat())
-}
 
 #[test]
 fn quickstart_from_cli_setup_to_a_finished_song() {
@@ -37,7 +31,7 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     let server = ServerProcess::start(&db, ROOT_TOKEN, &["--poll-interval-ms", POLL_INTERVAL_MS]);
 
     // Terminal 3: channel, user and key with the CLI, on the file the server is using.
-    let channel = cli(
+    let channel = cli_on(
         &db,
         &[
             "channel",
@@ -56,7 +50,7 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
         "the channel secret is printed: {channel}"
     );
 
-    let alice = cli(
+    let alice = cli_on(
         &db,
         &["user", "add", "--username", "alice", "--quota", "5000000"],
     );
@@ -70,7 +64,7 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
         .expect("alice's access token")
         .to_string();
 
-    let token = cli(
+    let token = cli_on(
         &db,
         &[
             "token",

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::kit::{MUSIC_CHARGE, Settings, as_root, assert_clean, instant_mock, spawn_app_with};
+use crate::kit::{
+    MUSIC_CHARGE, Settings, as_root, assert_clean, instant_mock, spawn_app_with, spawn_relay_app,
+};
 
 #[test]
 fn top_ups_and_deductions_racing_charges_keep_the_books_exact() {
-    let app = Arc::new(spawn_app_with(Settings::relay()));
-    let _up = app.upstream("racing", 0);
+    let (app, _up) = spawn_relay_app();
+    let app = Arc::new(app);
     let start = 20 * MUSIC_CHARGE;
     let c = app.customer("racer", start);
     let accepted = Arc::new(AtomicI64::new(0));

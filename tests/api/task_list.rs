@@ -4,45 +4,31 @@
 use std::collections::BTreeSet;
 
 use crate::kit::{
-    ALL_STATUSES, Headers, TaskSpec, TaskStatus, TestApp, as_root, as_user, assert_error,
-    assert_ok, item_ids, items, mentions, new_task_id, spawn_app, task,
+    ALL_STATUSES, Headers, RELAY_TASK_FIELDS, TaskSpec, TaskStatus, TestApp, as_root, as_user,
+    assert_error, assert_no_private_task_field, assert_ok, field_names, item_ids, items, mentions,
+    new_task_id, newest_first, spawn_app, task,
 };
 use serde_json::{Value, json};
 
-/// The fields of a task in the seed's response, `channel_id` aside.
-const SEED_FIELDS: [&str; 16] = [
+/// The fields of a task in the seed's response, `channel_id` aside: what a
+/// relay client sees, and these.
+const SEED_FIELDS_BEYOND_RELAY: [&str; 7] = [
     "id",
     "created_at",
     "updated_at",
-    "task_id",
     "platform",
     "user_id",
     "quota",
-    "action",
-    "status",
-    "fail_reason",
-    "submit_time",
-    "start_time",
-    "finish_time",
-    "progress",
     "properties",
-    "data",
 ];
 
-/// Stored columns that no response may show.
-const PRIVATE_FIELDS: [&str; 11] = [
-    "upstream_task_id",
-    "token_id",
-    "model_name",
-    "model_price",
-    "group_ratio",
-    "refunded",
-    "next_poll_at_ms",
-    "next_poll_at",
-    "poll_attempts",
-    "poll_failures",
-    "channel_id",
-];
+/// The fields of a task in the seed's response, `channel_id` aside.
+fn seed_fields() -> BTreeSet<&'static str> {
+    RELAY_TASK_FIELDS
+        .into_iter()
+        .chain(SEED_FIELDS_BEYOND_RELAY)
+        .collect()
+}
 
 /// Two users with tasks spread over statuses, platforms, actions, channels
 /// and times, inserted out of time order so id order and time order differ.
@@ -111,14 +97,7 @@ fn fixture() -> Fixture {
 impl Fixture {
     /// Row ids of the tasks matching `pred`, newest first.
     fn expected(&self, pred: impl Fn(&TaskSpec) -> bool) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| pred(t))
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids
+        newest_first(&self.tasks, pred)
     }
 
     fn list_self(&self, query: &str) -> Value {
@@ -186,14 +165,8 @@ fn both_lists_answer_in_the_success_envelope() {
         let (status, body) = f.app.get(path, &headers);
         let data = assert_ok(status, &body);
         assert_eq!(body["message"], "", "{path}");
-        let keys: BTreeSet<&str> = data
-            .as_object()
-            .expect("data is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            field_names(data),
             BTreeSet::from(["items", "total", "page", "page_size"]),
             "{path}"
         );
@@ -246,16 +219,8 @@ fn user_items_have_the_seed_fields_and_nothing_private() {
     let data = f.list_self("");
     assert!(!items(&data).is_empty());
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("item is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        for private in PRIVATE_FIELDS {
-            assert!(!keys.contains(private), "user item shows {private}: {item}");
-        }
-        assert_eq!(keys, BTreeSet::from(SEED_FIELDS), "user item: {item}");
+        assert_no_private_task_field(item);
+        assert_eq!(field_names(item), seed_fields(), "user item: {item}");
     }
 }
 
@@ -263,16 +228,10 @@ fn user_items_have_the_seed_fields_and_nothing_private() {
 fn admin_items_add_channel_id_and_username() {
     let f = fixture();
     let data = f.list_all("page_size=100");
-    let mut expected_keys = BTreeSet::from(SEED_FIELDS);
+    let mut expected_keys = seed_fields();
     expected_keys.extend(["channel_id", "username"]);
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("item is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, expected_keys, "admin item: {item}");
+        assert_eq!(field_names(item), expected_keys, "admin item: {item}");
         let id = item["id"].as_i64().expect("id");
         let (_, inserted) = f
             .tasks

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::kit::{
     Headers, MUSIC_CHARGE, Settings, TestApp, as_root, as_user, assert_error, assert_ok,
-    assert_relay_error, items, spawn_app_with,
+    assert_relay_error, items, spawn_app_with, spawn_relay_app,
 };
 
 fn is_api_key(key: &str) -> bool {
@@ -65,8 +65,7 @@ fn creating_a_key_shows_it_once() {
 #[test]
 fn the_list_shows_own_keys_newest_first_with_pages() {
     let app = spawn_app_with(Settings::relay());
-    let alice = app.customer("alice", 0);
-    let bob = app.customer("bob", 0);
+    let [alice, bob] = app.customers(["alice", "bob"], 0);
     for i in 0..4 {
         app.new_key(&alice.headers, &json!({"name": format!("k{i}")}));
     }
@@ -160,10 +159,8 @@ fn invalid_key_fields_are_400() {
 
 #[test]
 fn nobody_touches_another_users_keys() {
-    let app = spawn_app_with(Settings::relay());
-    let _up = app.upstream("main", 0);
-    let alice = app.customer("alice", 1_000_000);
-    let bob = app.customer("bob", 1_000_000);
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
 
     let (status, body) = app.put(
         "/api/token/",
@@ -192,8 +189,7 @@ fn nobody_touches_another_users_keys() {
 
 #[test]
 fn a_deleted_key_stops_working() {
-    let app = spawn_app_with(Settings::relay());
-    let _up = app.upstream("main", 0);
+    let (app, _up) = spawn_relay_app();
     let alice = app.customer("alice", 1_000_000);
     app.submit_music(&alice.key, "before");
     let (status, body) = app.delete(&format!("/api/token/{}", alice.key_id), &alice.headers);

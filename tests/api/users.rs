@@ -106,8 +106,8 @@ fn root_creates_a_common_user_whose_token_works() {
     // At least 128 random bits: 22 alphanumerics carry about 131.
     assert!(token.len() >= 22, "token is long enough: {token}");
 
-    let (status, body) = app.get("/api/user/self", &as_user(id, token));
-    assert_eq!(assert_ok(status, &body)["username"], "alice");
+    let body = app.get_ok("/api/user/self", &as_user(id, token));
+    assert_eq!(body["username"], "alice");
 }
 
 #[test]
@@ -267,8 +267,8 @@ fn token_rotation_retires_the_old_token() {
 
     let (status, body) = app.get("/api/user/self", &as_user(alice, &old));
     assert_error(status, &body, 401);
-    let (status, body) = app.get("/api/user/self", &as_user(alice, &new));
-    assert_eq!(assert_ok(status, &body)["id"], alice);
+    let body = app.get_ok("/api/user/self", &as_user(alice, &new));
+    assert_eq!(body["id"], alice);
 }
 
 #[test]

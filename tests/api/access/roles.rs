@@ -50,12 +50,8 @@ fn operators_cannot_act_above_their_role() {
         .map(|id| app.db.user(*id))
         .collect();
     assert_eq!(before, after, "no refused change took effect");
-    let (status, body) = app.get("/api/user/?keyword=root", &as_root());
-    assert_eq!(
-        assert_ok(status, &body)["total"],
-        json!(1),
-        "still one root: {body}"
-    );
+    let body = app.get_ok("/api/user/?keyword=root", &as_root());
+    assert_eq!(body["total"], json!(1), "still one root: {body}");
     w.assert_nothing_leaked();
 }
 
@@ -92,8 +88,8 @@ fn rotating_an_access_token_follows_the_matrix_and_retires_the_old_one() {
         assert_ne!(fresh, token, "{what}");
         let (status, body) = app.get("/api/user/self", &as_user(a.id, &token));
         assert_error(status, &body, 401);
-        let (status, body) = app.get("/api/user/self", &as_user(a.id, &fresh));
-        assert_eq!(assert_ok(status, &body)["id"], json!(a.id), "{what}");
+        let body = app.get_ok("/api/user/self", &as_user(a.id, &fresh));
+        assert_eq!(body["id"], json!(a.id), "{what}");
         // The API key is a separate credential and keeps working.
         let (status, body) = app.fetch(&a.key, &[]);
         suno_data(status, &body);

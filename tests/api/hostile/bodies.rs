@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::generator::{HOSTILE_BODIES, Hostile, json_string};
-use super::{Fixture, Report, assert_healthy, fixture, shorten};
+use super::{Fixture, Report, fixture, refused_without_a_trace, shorten};
 use crate::kit::rng::Rng;
 use crate::kit::{Headers, as_root, assert_unchanged, bearer, root_auth};
 
@@ -239,54 +239,49 @@ fn fetch_body(rng: &mut Rng, fx: &Fixture) -> String {
 
 #[test]
 fn hostile_json_bodies_are_refused_with_4xx_and_change_nothing() {
-    let fx = fixture();
-    let app = &fx.app;
-    let before = app.db.fingerprint();
-    let mut rng = Rng::new(0x5eed_0003);
-    let mut report = Report::default();
-    for route in BODY_ROUTES {
-        let path = route.path(&fx);
-        let method = route.method();
-        for n in 0..26 {
-            let body = route.hostile_body(&mut rng, &fx);
-            // Every eighth request comes without credentials.
-            let anonymous = n % 8 == 7;
-            let headers = if anonymous {
-                Vec::new()
-            } else {
-                route.headers(&fx)
-            };
-            let (status, answer) =
-                app.request(method, &path, &headers, Some(body.clone().into_bytes()));
-            let shown: String = body.chars().take(200).collect();
-            let who = if anonymous {
-                "anonymous"
-            } else {
-                "as root or alice"
-            };
-            let what = format!("{route:?} {who} {shown}");
-            if !report.check(&what, &path, status, &answer) {
-                continue;
-            }
-            if anonymous && status != 401 {
-                report.fail(format!("{what}: anonymous, expected 401, got {status}"));
-            }
-            match route {
-                B::Fetch if status == 200 => {
-                    check_fetch_answer(&mut report, &what, &fx, &body, &answer)
+    refused_without_a_trace(0x5eed_0003, 250, |fx, rng, report| {
+        let app = &fx.app;
+        for route in BODY_ROUTES {
+            let path = route.path(fx);
+            let method = route.method();
+            for n in 0..26 {
+                let body = route.hostile_body(rng, fx);
+                // Every eighth request comes without credentials.
+                let anonymous = n % 8 == 7;
+                let headers = if anonymous {
+                    Vec::new()
+                } else {
+                    route.headers(fx)
+                };
+                let (status, answer) =
+                    app.request(method, &path, &headers, Some(body.clone().into_bytes()));
+                let shown: String = body.chars().take(200).collect();
+                let who = if anonymous {
+                    "anonymous"
+                } else {
+                    "as root or alice"
+                };
+                let what = format!("{route:?} {who} {shown}");
+                if !report.check(&what, &path, status, &answer) {
+                    continue;
                 }
-                B::Fetch => {}
-                _ if status < 400 => report.fail(format!(
-                    "{what}: accepted with {status}: {}",
-                    shorten(&answer)
-                )),
-                _ => {}
+                if anonymous && status != 401 {
+                    report.fail(format!("{what}: anonymous, expected 401, got {status}"));
+                }
+                match route {
+                    B::Fetch if status == 200 => {
+                        check_fetch_answer(report, &what, fx, &body, &answer)
+                    }
+                    B::Fetch => {}
+                    _ if status < 400 => report.fail(format!(
+                        "{what}: accepted with {status}: {}",
+                        shorten(&answer)
+                    )),
+                    _ => {}
+                }
             }
         }
-    }
-    report.assert_clean(250);
-    assert_healthy(app);
-    assert_unchanged(&before, &app.db.fingerprint());
+    });
 }
 
 /// A fetch answers alice's own task when asked for it, and nothing else.

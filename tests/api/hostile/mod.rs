@@ -15,8 +15,9 @@ mod stored_text;
 
 use serde_json::Value;
 
+use crate::kit::rng::Rng;
 use crate::kit::{
-    Customer, Settings, TestApp, as_root, assert_ok, envelope_problem, spawn_app_with,
+    Customer, TestApp, as_root, assert_ok, assert_unchanged, envelope_problem, spawn_relay_app,
 };
 
 /// The app with a mock channel, a customer with a key and one accepted
@@ -31,8 +32,7 @@ struct Fixture {
 
 /// Starts the fixture.
 fn fixture() -> Fixture {
-    let app = spawn_app_with(Settings::relay());
-    app.upstream("main", 0);
+    let (app, _) = spawn_relay_app();
     let alice = app.customer("alice", 10_000_000);
     let task_id = app.submit_music(&alice.key, "a song about the sea");
     let bob = app.customer("bob", 1_000_000);
@@ -44,6 +44,24 @@ fn fixture() -> Fixture {
         bob,
         broke_user,
     }
+}
+
+/// Sends what `send` makes of a fresh fixture, a generator seeded with
+/// `seed` and a report; then asserts that at least `at_least` requests were
+/// sent and none broke the rules, that the server still answers, and that
+/// the database holds exactly what it held before.
+fn refused_without_a_trace(
+    seed: u64,
+    at_least: usize,
+    send: impl FnOnce(&Fixture, &mut Rng, &mut Report),
+) {
+    let fx = fixture();
+    let before = fx.app.db.fingerprint();
+    let mut report = Report::default();
+    send(&fx, &mut Rng::new(seed), &mut report);
+    report.assert_clean(at_least);
+    assert_healthy(&fx.app);
+    assert_unchanged(&before, &fx.app.db.fingerprint());
 }
 
 /// Asserts the server still answers, anonymously and as root.

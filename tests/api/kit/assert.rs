@@ -2,6 +2,7 @@
 //! `data`), the Suno envelope under /suno (`code`, `message`, `data`), list
 //! pages, and the leak check every `TestApp` runs when a passing test ends.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -136,6 +137,64 @@ pub fn item_ids(data: &Value) -> Vec<i64> {
         .iter()
         .map(|t| t["id"].as_i64().expect("item id"))
         .collect()
+}
+
+/// The member names of a JSON object (an item of a list, say).
+pub fn field_names(item: &Value) -> BTreeSet<&str> {
+    item.as_object()
+        .unwrap_or_else(|| panic!("an object: {item}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// The row ids of `(row id, row)` pairs whose row passes `keep`, newest
+/// (highest id) first, as every list orders them.
+pub fn newest_first<T>(rows: &[(i64, T)], keep: impl Fn(&T) -> bool) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .filter(|(_, r)| keep(r))
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
+
+/// The fields of a task as a relay client sees it.
+pub const RELAY_TASK_FIELDS: [&str; 9] = [
+    "task_id",
+    "action",
+    "status",
+    "fail_reason",
+    "submit_time",
+    "start_time",
+    "finish_time",
+    "progress",
+    "data",
+];
+
+/// Stored columns of a task that no answer may show, to anyone.
+pub const PRIVATE_TASK_FIELDS: [&str; 12] = [
+    "upstream_task_id",
+    "token_id",
+    "key",
+    "model_name",
+    "model_price",
+    "group_ratio",
+    "refunded",
+    "next_poll_at_ms",
+    "next_poll_at",
+    "poll_attempts",
+    "poll_failures",
+    "channel_id",
+];
+
+/// Asserts that a task as a user or a relay client sees it shows no
+/// private column.
+pub fn assert_no_private_task_field(task: &Value) {
+    for field in PRIVATE_TASK_FIELDS {
+        assert!(task.get(field).is_none(), "{field} is never shown: {task}");
+    }
 }
 
 /// Asserts a passing ledger audit report.

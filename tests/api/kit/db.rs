@@ -7,7 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Params, Row, params};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Params, Row, params};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// Log type of a top-up.
 pub const LOG_TOP_UP: i64 = 1;
@@ -27,8 +31,8 @@ pub struct Db {
     path: PathBuf,
 }
 
-/// A user as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A user as stored (columns as in `schema.sql`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
@@ -44,19 +48,18 @@ pub struct UserRow {
 }
 
 /// An API key as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct KeyRow {
     pub id: i64,
     pub user_id: i64,
     pub name: String,
     pub status: i64,
     pub remain_quota: i64,
-    pub unlimited_quota: bool,
     pub used_quota: i64,
 }
 
 /// A task as stored, private columns included.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct TaskRow {
     pub id: i64,
     pub updated_at: i64,
@@ -82,9 +85,10 @@ pub struct TaskRow {
 }
 
 /// A log row as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct LogRow {
     /// [`LOG_CONSUME`], [`LOG_REFUND`], ...
+    #[serde(rename = "type")]
     pub log_type: i64,
     /// Whose balance moved.
     pub user_id: i64,
@@ -98,6 +102,21 @@ pub struct LogRow {
     pub quota: i64,
     /// What the row says.
     pub content: String,
+}
+
+/// A column's value as JSON (blobs as lowercase hex).
+fn json_value(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => n.into(),
+        ValueRef::Real(x) => x.into(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+        ValueRef::Blob(b) => b
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+            .into(),
+    }
 }
 
 impl Db {
@@ -154,30 +173,34 @@ impl Db {
         assert_eq!(self.execute(sql, []), 1, "{sql} changes one row");
     }
 
+    /// Every row `sql` selects, its columns read by name into `T`
+    /// (columns `T` does not name are ignored).
+    pub fn records<T: DeserializeOwned>(&self, sql: &str, params: impl Params) -> Vec<T> {
+        let rows = self.rows(sql, params, |r| {
+            let columns = r.as_ref().column_names();
+            let values = (0..columns.len()).map(|i| r.get_ref(i).map(json_value));
+            let row: Map<String, Value> = columns
+                .iter()
+                .map(|c| c.to_string())
+                .zip(values.collect::<Result<Vec<_>, _>>()?)
+                .collect();
+            Ok(Value::Object(row))
+        });
+        rows.into_iter()
+            .map(|row| {
+                serde_json::from_value(row.clone()).unwrap_or_else(|e| panic!("{sql}: {e}: {row}"))
+            })
+            .collect()
+    }
+
+    /// The first row `sql` selects, if any, read as in [`Db::records`].
+    pub fn record<T: DeserializeOwned>(&self, sql: &str, params: impl Params) -> Option<T> {
+        self.records(sql, params).into_iter().next()
+    }
+
     /// The user, if there is one.
     pub fn find_user(&self, id: i64) -> Option<UserRow> {
-        let sql = "SELECT id, username, password_hash, display_name, role, status, \"group\",
-                          quota, used_quota, request_count, access_token_hash
-                   FROM users WHERE id = ?1";
-        let read = |r: &Row<'_>| {
-            Ok(UserRow {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                password_hash: r.get(2)?,
-                display_name: r.get(3)?,
-                role: r.get(4)?,
-                status: r.get(5)?,
-                group: r.get(6)?,
-                quota: r.get(7)?,
-                used_quota: r.get(8)?,
-                request_count: r.get(9)?,
-                access_token_hash: r.get(10)?,
-            })
-        };
-        self.conn()
-            .query_row(sql, [id], read)
-            .optional()
-            .unwrap_or_else(|e| panic!("user {id}: {e}"))
+        self.record("SELECT * FROM users WHERE id = ?1", [id])
     }
 
     /// The user, who must exist.
@@ -193,23 +216,7 @@ impl Db {
 
     /// The API key, if it was not deleted.
     pub fn find_key(&self, id: i64) -> Option<KeyRow> {
-        let sql = "SELECT id, user_id, name, status, remain_quota, unlimited_quota, used_quota
-                   FROM tokens WHERE id = ?1";
-        let read = |r: &Row<'_>| {
-            Ok(KeyRow {
-                id: r.get(0)?,
-                user_id: r.get(1)?,
-                name: r.get(2)?,
-                status: r.get(3)?,
-                remain_quota: r.get(4)?,
-                unlimited_quota: r.get(5)?,
-                used_quota: r.get(6)?,
-            })
-        };
-        self.conn()
-            .query_row(sql, [id], read)
-            .optional()
-            .unwrap_or_else(|e| panic!("key {id}: {e}"))
+        self.record("SELECT * FROM tokens WHERE id = ?1", [id])
     }
 
     /// The API key, which must exist.
@@ -230,49 +237,16 @@ impl Db {
 
     /// A channel's used_quota, or `None` once it was deleted.
     pub fn channel_used(&self, id: i64) -> Option<i64> {
-        self.conn()
-            .query_row("SELECT used_quota FROM channels WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .unwrap_or_else(|e| panic!("channel {id}: {e}"))
+        let used = self.rows("SELECT used_quota FROM channels WHERE id = ?1", [id], |r| {
+            r.get(0)
+        });
+        used.into_iter().next()
     }
 
     /// The task with public id `task_id`.
     pub fn task(&self, task_id: &str) -> TaskRow {
-        let sql = "SELECT id, updated_at, task_id, user_id, channel_id, quota, action, status,
-                          fail_reason, submit_time, start_time, finish_time, progress, data,
-                          upstream_task_id, token_id, model_name, model_price, group_ratio,
-                          refunded, next_poll_at_ms
-                   FROM tasks WHERE task_id = ?1";
-        let read = |r: &Row<'_>| {
-            Ok(TaskRow {
-                id: r.get(0)?,
-                updated_at: r.get(1)?,
-                task_id: r.get(2)?,
-                user_id: r.get(3)?,
-                channel_id: r.get(4)?,
-                quota: r.get(5)?,
-                action: r.get(6)?,
-                status: r.get(7)?,
-                fail_reason: r.get(8)?,
-                submit_time: r.get(9)?,
-                start_time: r.get(10)?,
-                finish_time: r.get(11)?,
-                progress: r.get(12)?,
-                data: r.get(13)?,
-                upstream_task_id: r.get(14)?,
-                token_id: r.get(15)?,
-                model_name: r.get(16)?,
-                model_price: r.get(17)?,
-                group_ratio: r.get(18)?,
-                refunded: r.get(19)?,
-                next_poll_at_ms: r.get(20)?,
-            })
-        };
-        self.conn()
-            .query_row(sql, [task_id], read)
-            .unwrap_or_else(|e| panic!("task {task_id}: {e}"))
+        self.record("SELECT * FROM tasks WHERE task_id = ?1", [task_id])
+            .unwrap_or_else(|| panic!("task {task_id} exists"))
     }
 
     /// The public ids of a user's tasks, oldest first.
@@ -310,21 +284,9 @@ impl Db {
 
     /// The log rows written for a task, oldest first.
     pub fn logs_of(&self, task_id: &str) -> Vec<LogRow> {
-        self.rows(
-            "SELECT type, user_id, token_id, channel_id, model_name, quota, content
-             FROM logs WHERE task_id = ?1 ORDER BY id",
+        self.records(
+            "SELECT * FROM logs WHERE task_id = ?1 ORDER BY id",
             [task_id],
-            |r| {
-                Ok(LogRow {
-                    log_type: r.get(0)?,
-                    user_id: r.get(1)?,
-                    token_id: r.get(2)?,
-                    channel_id: r.get(3)?,
-                    model_name: r.get(4)?,
-                    quota: r.get(5)?,
-                    content: r.get(6)?,
-                })
-            },
         )
     }
 

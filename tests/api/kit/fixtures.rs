@@ -156,6 +156,11 @@ impl TestApp {
         self.customer_with_key(username, quota, &unlimited_key())
     }
 
+    /// A customer per name, each with `quota` and an unlimited key.
+    pub fn customers<const N: usize>(&self, names: [&str; N], quota: i64) -> [Customer; N] {
+        names.map(|name| self.customer(name, quota))
+    }
+
     /// A common user with `quota` and an API key created from `key_body`.
     pub fn customer_with_key(&self, username: &str, quota: i64, key_body: &Value) -> Customer {
         let (id, token) = self.create_user(username, 1, quota);

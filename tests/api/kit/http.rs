@@ -52,8 +52,9 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
-/// Sends a request; the status and the body as text, or the transport error.
-fn exchange_text(
+/// Sends a request (a JSON body when given); the status and the body as
+/// text, or the transport error.
+pub fn send(
     agent: &ureq::Agent,
     method: &str,
     url: &str,
@@ -82,34 +83,14 @@ fn exchange_text(
     Ok((status, text))
 }
 
-/// Sends a request and returns the status with the body parsed as JSON.
-/// Every answer of the service is JSON, so one that is not fails the test.
-pub fn send(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    headers: &[(&str, String)],
-    body: Option<Vec<u8>>,
-) -> (u16, Value) {
-    let (status, text) = exchange_text(agent, method, url, headers, body)
-        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+/// The status and JSON body of the answer to `what` (`METHOD url`). Every
+/// answer of the service is JSON, so one that is not, or none, fails the test.
+pub fn json_answer(what: &str, answer: Result<(u16, String), String>) -> (u16, Value) {
+    let (status, text) = answer.unwrap_or_else(|e| panic!("{what}: {e}"));
     let value = serde_json::from_str(&text).unwrap_or_else(|e| {
-        panic!("{method} {url}: answered {status} with a body that is not JSON ({e}): {text:?}")
+        panic!("{what}: answered {status} with a body that is not JSON ({e}): {text:?}")
     });
     (status, value)
-}
-
-/// Like [`send`], for a server that may be dying: a transport error is
-/// returned, and a body that is not JSON reads as `null`.
-pub fn try_send(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    headers: &[(&str, String)],
-    body: Option<Vec<u8>>,
-) -> Result<(u16, Value), String> {
-    let (status, text) = exchange_text(agent, method, url, headers, body)?;
-    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
 impl TestApp {
@@ -123,7 +104,8 @@ impl TestApp {
         body: Option<Vec<u8>>,
     ) -> (u16, Value) {
         let url = format!("{}{path}", self.base_url());
-        let (status, value) = send(&self.agent, method, &url, headers, body);
+        let answer = send(&self.agent, method, &url, headers, body);
+        let (status, value) = json_answer(&format!("{method} {url}"), answer);
         self.leaks.record(&value);
         (status, value)
     }

@@ -24,8 +24,9 @@ pub mod worker;
 
 pub use app::{ROOT_TOKEN, Settings, TestApp, spawn_app, spawn_app_with};
 pub use assert::{
-    accepted_task_id, assert_clean, assert_error, assert_ok, assert_relay_error, envelope_problem,
-    item_ids, items, mentions, suno_data,
+    RELAY_TASK_FIELDS, accepted_task_id, assert_clean, assert_error, assert_no_private_task_field,
+    assert_ok, assert_relay_error, envelope_problem, field_names, item_ids, items, mentions,
+    newest_first, suno_data,
 };
 pub use db::{Db, LOG_CONSUME, LOG_MANAGE, LOG_REFUND, LOG_TOP_UP, assert_unchanged};
 pub use fixtures::{
@@ -33,5 +34,7 @@ pub use fixtures::{
     unix_now, unlimited_key,
 };
 pub use http::{Headers, as_root, as_user, bearer, chunked, raw_get, request_head, root_auth};
-pub use upstream::{Upstream, dead_base_url, instant_mock, mock, mock_with, slow_mock};
+pub use upstream::{
+    Upstream, dead_base_url, instant_mock, mock, mock_with, slow_mock, spawn_relay_app,
+};
 pub use worker::{Balances, PassReport, spawn_payer_app};

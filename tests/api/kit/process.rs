@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::http::{Headers, agent, send};
+use super::http::{Headers, agent, json_answer, send};
 
 /// A running `taskcenter serve`; killed (SIGKILL) when dropped.
 pub struct ServerProcess {
@@ -76,8 +76,11 @@ impl ServerProcess {
         headers: &Headers,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let body = body.map(|b| b.to_string().into_bytes());
-        send(&self.agent, method, &self.url(path), headers, body)
+        let (url, body) = (self.url(path), body.map(|b| b.to_string().into_bytes()));
+        json_answer(
+            &format!("{method} {url}"),
+            send(&self.agent, method, &url, headers, body),
+        )
     }
 
     /// Sends a signal by name (TERM, INT, KILL).
@@ -133,6 +136,11 @@ pub fn cli_json(args: &[&str]) -> Value {
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// Runs `taskcenter <args> --db <db>`, which must succeed and print JSON; returns it.
+pub fn cli_on(db: &Path, args: &[&str]) -> Value {
+    cli_json(&[args, &["--db", path_str(db)]].concat())
 }
 
 /// Runs a command that must fail with a one-line message on stderr and

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
-use super::app::TestApp;
+use super::app::{Settings, TestApp, spawn_app_with};
 use super::assert::assert_ok;
 use super::http::as_root;
 use crate::mock::{Mock, MockConfig};
@@ -68,6 +68,19 @@ pub fn dead_base_url() -> String {
     let addr = listener.local_addr().expect("its address");
     drop(listener);
     format!("http://{addr}")
+}
+
+/// An app with `settings` and `mock` behind the channel `main` (priority 0).
+pub fn spawn_app_with_upstream(settings: Settings, mock: Mock) -> (TestApp, Upstream) {
+    let app = spawn_app_with(settings);
+    let up = app.attach(mock, "main", 0);
+    (app, up)
+}
+
+/// A relay app ([`Settings::relay`]) with a default simulator behind the
+/// channel `main`.
+pub fn spawn_relay_app() -> (TestApp, Upstream) {
+    spawn_app_with_upstream(Settings::relay(), mock())
 }
 
 impl TestApp {

@@ -20,12 +20,12 @@ use taskcenter::worker::{orphan_grace_secs, run_once};
 
 pub use taskcenter::worker::PassReport;
 
-use super::app::{Settings, TestApp, spawn_app_with};
+use super::app::{Settings, TestApp};
 use super::assert::{assert_ok, suno_data};
 use super::db::TaskRow;
 use super::fixtures::{Customer, MUSIC_CHARGE};
 use super::http::{Headers, bearer};
-use super::upstream::Upstream;
+use super::upstream::{Upstream, spawn_app_with_upstream};
 use crate::mock::Mock;
 
 /// The payer's quota at the start of every worker test.
@@ -312,11 +312,10 @@ impl TestApp {
     }
 }
 
-/// The worker tests' world: an app with `settings`, `mock` behind a
-/// channel of priority 0, and the [`TestApp::payer`].
+/// The worker tests' world: an app with `settings`, `mock` behind the
+/// channel `main`, and the [`TestApp::payer`].
 pub fn spawn_payer_app(settings: Settings, mock: Mock) -> (TestApp, Upstream, Customer) {
-    let app = spawn_app_with(settings);
+    let (app, up) = spawn_app_with_upstream(settings, mock);
     let payer = app.payer();
-    let up = app.attach(mock, "main", 0);
     (app, up, payer)
 }

@@ -8,8 +8,8 @@ use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::kit::{
-    Headers, MUSIC_CHARGE, Settings, TestApp, as_root, assert_clean, assert_error, item_ids, items,
-    mentions, slow_mock, spawn_app, spawn_app_with,
+    Headers, MUSIC_CHARGE, Settings, TestApp, as_root, assert_clean, assert_error, field_names,
+    item_ids, items, mentions, newest_first, slow_mock, spawn_app, spawn_app_with,
 };
 use crate::mock::Fault;
 
@@ -42,25 +42,26 @@ struct Row {
     task_id: &'static str,
 }
 
-fn row(
-    created_at: i64,
-    log_type: i64,
-    who: usize,
-    token_name: &'static str,
-    channel_id: i64,
-    model_name: &'static str,
-    task_id: &'static str,
-) -> Row {
-    Row {
-        created_at,
-        log_type,
-        who,
-        token_name,
-        channel_id,
-        model_name,
-        task_id,
+impl Row {
+    /// A row from (created_at, type, who, token_name, channel_id, model_name, task_id).
+    fn from_spec(spec: Spec) -> Row {
+        let (created_at, log_type, who, token_name, channel_id, model_name, task_id) = spec;
+        #[rustfmt::skip]
+        let row = Row { created_at, log_type, who, token_name, channel_id, model_name, task_id };
+        row
     }
 }
+
+/// A [`Row`] as a table line.
+type Spec = (
+    i64,
+    i64,
+    usize,
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+);
 
 /// Two users whose log rows vary in every filtered column, inserted out of
 /// time order so that id order and time order differ.
@@ -77,20 +78,21 @@ fn logs_fixture() -> Logs {
     let (alice, alice_headers) = app.named_user("alice", "Alice", 1);
     let (bob, bob_headers) = app.named_user("bob", "Bob", 1);
     let users = [(alice, "alice", alice_headers), (bob, "bob", bob_headers)];
-    let specs = [
-        row(1000, 1, 0, "", 0, "", ""),
-        row(2000, 2, 0, "main", 1, "suno_music", "task_a1"),
-        row(3000, 2, 0, "spare", 2, "suno_lyrics", "task_a2"),
-        row(3000, 6, 0, "main", 1, "suno_music", "task_a1"),
-        row(4000, 3, 0, "", 0, "", ""),
-        row(2500, 2, 1, "main", 2, "suno_music", "task_b1"),
-        row(3500, 6, 1, "main", 2, "suno_music", "task_b1"),
-        row(5000, 2, 0, "main", 2, "suno_music", "task_a3"),
-        row(1500, 1, 1, "", 0, "", ""),
-        row(4500, 2, 1, "spare", 1, "suno_lyrics", "task_b2"),
+    let specs: [Spec; 10] = [
+        (1000, 1, 0, "", 0, "", ""),
+        (2000, 2, 0, "main", 1, "suno_music", "task_a1"),
+        (3000, 2, 0, "spare", 2, "suno_lyrics", "task_a2"),
+        (3000, 6, 0, "main", 1, "suno_music", "task_a1"),
+        (4000, 3, 0, "", 0, "", ""),
+        (2500, 2, 1, "main", 2, "suno_music", "task_b1"),
+        (3500, 6, 1, "main", 2, "suno_music", "task_b1"),
+        (5000, 2, 0, "main", 2, "suno_music", "task_a3"),
+        (1500, 1, 1, "", 0, "", ""),
+        (4500, 2, 1, "spare", 1, "suno_lyrics", "task_b2"),
     ];
     let rows = specs
         .into_iter()
+        .map(Row::from_spec)
         .map(|r| {
             let (user_id, username, _) = &users[r.who];
             let id = app.db.scalar(
@@ -121,14 +123,7 @@ fn logs_fixture() -> Logs {
 impl Logs {
     /// Row ids matching `keep`, newest (highest id) first.
     fn expected(&self, keep: impl Fn(&Row) -> bool) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .rows
-            .iter()
-            .filter(|(_, r)| keep(r))
-            .map(|(id, _)| *id)
-            .collect();
-        ids.reverse();
-        ids
+        newest_first(&self.rows, keep)
     }
 
     fn page(&self, path: &str, headers: &Headers, query: &str) -> Value {
@@ -173,13 +168,7 @@ fn log_self_items_never_show_a_channel_id() {
     let f = logs_fixture();
     let data = f.page("/api/log/self", &f.users[0].2, "page_size=100");
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, BTreeSet::from(LOG_FIELDS), "{item}");
+        assert_eq!(field_names(item), BTreeSet::from(LOG_FIELDS), "{item}");
     }
     // Not even when asked for.
     let data = f.page("/api/log/self", &f.users[0].2, "channel_id=2");
@@ -192,15 +181,9 @@ fn admin_log_items_show_the_channel_id_and_what_was_stored() {
     let data = f.page("/api/log/", &as_root(), "page_size=100");
     assert_eq!(item_ids(&data), f.expected(|_| true));
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
         let mut expected = BTreeSet::from(LOG_FIELDS);
         expected.insert("channel_id");
-        assert_eq!(keys, expected, "{item}");
+        assert_eq!(field_names(item), expected, "{item}");
         let id = item["id"].as_i64().expect("id");
         let (_, r) = f.rows.iter().find(|(rid, _)| *rid == id).expect("a row");
         let (user_id, username, _) = &f.users[r.who];

@@ -6,44 +6,18 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::alice_with_two_channels;
 use crate::kit::{
-    Settings, accepted_task_id, as_root, assert_ok, assert_relay_error, bearer, spawn_app_with,
-    suno_data,
+    RELAY_TASK_FIELDS, Settings, accepted_task_id, as_root, assert_no_private_task_field,
+    assert_ok, assert_relay_error, bearer, spawn_app_with, spawn_relay_app, suno_data,
 };
 use crate::mock::Fault;
 
-/// Fields of a relay task object.
-const TASK_FIELDS: [&str; 9] = [
-    "task_id",
-    "action",
-    "status",
-    "fail_reason",
-    "submit_time",
-    "start_time",
-    "finish_time",
-    "progress",
-    "data",
-];
-
-/// Stored columns a relay client must never see.
-const PRIVATE_FIELDS: [&str; 8] = [
-    "channel_id",
-    "upstream_task_id",
-    "token_id",
-    "key",
-    "model_price",
-    "group_ratio",
-    "refunded",
-    "next_poll_at_ms",
-];
-
 fn assert_relay_task_shape(task: &Value) {
-    for field in TASK_FIELDS {
+    for field in RELAY_TASK_FIELDS {
         assert!(task.get(field).is_some(), "{field} present: {task}");
     }
-    for field in PRIVATE_FIELDS {
-        assert!(task.get(field).is_none(), "{field} never shown: {task}");
-    }
+    assert_no_private_task_field(task);
 }
 
 fn ids_of(data: &Value) -> BTreeSet<String> {
@@ -56,10 +30,8 @@ fn ids_of(data: &Value) -> BTreeSet<String> {
 
 #[test]
 fn a_key_fetches_its_users_tasks_only() {
-    let app = spawn_app_with(Settings::relay());
-    let _up = app.upstream("main", 0);
-    let alice = app.customer("alice", 1_000_000);
-    let bob = app.customer("bob", 1_000_000);
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
     let a1 = app.submit_music(&alice.key, "alice one");
     let a2 = app.submit_music(&alice.key, "alice two");
     let b1 = app.submit_music(&bob.key, "bob one");
@@ -104,10 +76,8 @@ fn a_key_fetches_its_users_tasks_only() {
 
 #[test]
 fn fetching_one_task_is_404_for_unknown_ids_and_other_users() {
-    let app = spawn_app_with(Settings::relay());
-    let _up = app.upstream("main", 0);
-    let alice = app.customer("alice", 1_000_000);
-    let bob = app.customer("bob", 1_000_000);
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
     let a1 = app.submit_music(&alice.key, "alice one");
 
     let (status, body) = app.fetch_one(&alice.key, &a1);
@@ -134,8 +104,7 @@ fn fetching_one_task_is_404_for_unknown_ids_and_other_users() {
 
 #[test]
 fn a_failed_task_is_fetched_with_its_reason() {
-    let app = spawn_app_with(Settings::relay());
-    let up = app.upstream("main", 0);
+    let (app, up) = spawn_relay_app();
     up.mock.set_fault(Fault::Http(500));
     let alice = app.customer("alice", 1_000_000);
     let (status, _) = app.submit(&alice.key, "music", &json!({"prompt": "doomed"}));
@@ -202,10 +171,7 @@ fn fetch_needs_a_valid_key_and_a_valid_body() {
 
 #[test]
 fn no_response_shows_a_channel_key_or_an_upstream_id() {
-    let app = spawn_app_with(Settings::relay());
-    let first = app.upstream("first", 10);
-    let second = app.upstream("second", 0);
-    let alice = app.customer("alice", 10_000_000);
+    let (app, first, second, alice) = alice_with_two_channels(Fault::None);
 
     // Accepted music and lyrics, a retried job, a continuation, a failure.
     let music = app.submit_music(&alice.key, "plain");

@@ -1,22 +1,15 @@
-//! Channel choice, retries across channels, full refunds when every attempt
-//! fails, and continuations that must run on their original channel.
+//! Channel choice and retries: priorities and weights, which upstream
+//! failures move a job to another channel within `retry_times`, and the
+//! full refund when every attempt fails.
 
 use serde_json::{Value, json};
 
+use super::{alice_with_two_channels, only_task};
 use crate::kit::{
-    Customer, LOG_CONSUME, LOG_REFUND, MUSIC_CHARGE, Settings, TestApp, accepted_task_id, as_root,
-    assert_ok, assert_relay_error, dead_base_url, items, spawn_app_with,
+    Customer, LOG_CONSUME, LOG_REFUND, MUSIC_CHARGE, Settings, TestApp, assert_relay_error,
+    dead_base_url, spawn_app_with,
 };
 use crate::mock::Fault;
-
-/// The customer's only task as the task list shows it.
-fn only_task(app: &TestApp, c: &Customer) -> Value {
-    let (status, body) = app.get("/api/task/self", &c.headers);
-    let data = assert_ok(status, &body);
-    let list = items(data);
-    assert_eq!(list.len(), 1, "one task: {data}");
-    list[0].clone()
-}
 
 /// Asserts the job failed, was refunded in full and the log shows the
 /// charge and its refund side by side.
@@ -60,11 +53,7 @@ fn assert_failed_and_refunded(app: &TestApp, c: &Customer, start: i64) -> Value 
 
 #[test]
 fn a_500_moves_the_job_to_another_channel() {
-    let app = spawn_app_with(Settings::relay());
-    let first = app.upstream("first", 10);
-    let second = app.upstream("second", 0);
-    first.mock.set_fault(Fault::Http(500));
-    let c = app.customer("alice", 1_000_000);
+    let (app, first, second, c) = alice_with_two_channels(Fault::Http(500));
 
     let task_id = app.submit_music(&c.key, "retry me");
 
@@ -104,11 +93,7 @@ fn a_500_moves_the_job_to_another_channel() {
 fn the_consume_log_names_the_channel_that_took_the_job() {
     // Channel accounting: the log row of a charge and the channel's
     // used_quota must name the same channel, also after a retry.
-    let app = spawn_app_with(Settings::relay());
-    let first = app.upstream("first", 10);
-    let second = app.upstream("second", 0);
-    first.mock.set_fault(Fault::Http(500));
-    let c = app.customer("alice", 1_000_000);
+    let (app, first, second, c) = alice_with_two_channels(Fault::Http(500));
     let task_id = app.submit_music(&c.key, "retry me");
     let logs = app.db.logs_of(&task_id);
     assert_eq!(logs.len(), 1, "{logs:?}");
@@ -152,25 +137,25 @@ fn a_timeout_and_a_refused_connection_are_retried_within_retry_times() {
     assert_eq!(app.db.quota(c.id), 1_000_000 - MUSIC_CHARGE);
 }
 
+/// Alice's job fails with `code` on the first channel: refused with that
+/// status, never tried on the second channel, refunded in full.
+fn assert_not_retried(code: u16) {
+    let (app, first, second, c) = alice_with_two_channels(Fault::Http(code));
+    let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "la"}));
+    assert_relay_error(status, &body, code, "upstream_error");
+    assert_eq!(first.mock.stats().submit, 1);
+    assert_eq!(
+        second.mock.stats().submit,
+        0,
+        "HTTP {code} is never retried"
+    );
+    assert_failed_and_refunded(&app, &c, 1_000_000);
+}
+
 #[test]
 fn a_4xx_other_than_429_is_not_retried_and_is_refunded() {
     for code in [400, 402] {
-        let app = spawn_app_with(Settings::relay());
-        let first = app.upstream("first", 10);
-        let second = app.upstream("second", 0);
-        first.mock.set_fault(Fault::Http(code));
-        let start = 1_000_000;
-        let c = app.customer("alice", start);
-
-        let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "la"}));
-        assert_relay_error(status, &body, code, "upstream_error");
-        assert_eq!(first.mock.stats().submit, 1);
-        assert_eq!(
-            second.mock.stats().submit,
-            0,
-            "HTTP {code} is never retried"
-        );
-        assert_failed_and_refunded(&app, &c, start);
+        assert_not_retried(code);
     }
 }
 
@@ -178,19 +163,7 @@ fn a_4xx_other_than_429_is_not_retried_and_is_refunded() {
 fn a_gateway_timeout_is_not_retried() {
     // 504/524: the job may have been taken, so another channel would run it twice.
     for code in [504, 524] {
-        let app = spawn_app_with(Settings::relay());
-        let first = app.upstream("first", 10);
-        let second = app.upstream("second", 0);
-        first.mock.set_fault(Fault::Http(code));
-        let c = app.customer("alice", 1_000_000);
-        let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "la"}));
-        assert_relay_error(status, &body, code, "upstream_error");
-        assert_eq!(
-            second.mock.stats().submit,
-            0,
-            "HTTP {code} is never retried"
-        );
-        assert_failed_and_refunded(&app, &c, 1_000_000);
+        assert_not_retried(code);
     }
 }
 
@@ -231,12 +204,8 @@ fn every_channel_failing_returns_the_upstream_status_and_refunds_in_full() {
 
 #[test]
 fn a_rate_limit_on_every_channel_comes_back_as_429() {
-    let app = spawn_app_with(Settings::relay());
-    let first = app.upstream("first", 10);
-    let second = app.upstream("second", 0);
-    first.mock.set_fault(Fault::Http(429));
+    let (app, first, second, c) = alice_with_two_channels(Fault::Http(429));
     second.mock.set_fault(Fault::Http(429));
-    let c = app.customer("alice", 1_000_000);
     let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "too fast"}));
     assert_relay_error(status, &body, 429, "upstream_error");
     assert_eq!(first.mock.stats().submit, 1, "429 is retried elsewhere");
@@ -289,10 +258,7 @@ fn retry_times_bounds_the_attempts() {
 
 #[test]
 fn the_highest_priority_channel_takes_every_job_while_it_works() {
-    let app = spawn_app_with(Settings::relay());
-    let high = app.upstream("high", 10);
-    let low = app.upstream("low", 0);
-    let c = app.customer("alice", 1_000_000);
+    let (app, high, low, c) = alice_with_two_channels(Fault::None);
     for i in 0..5 {
         app.submit_music(&c.key, &format!("song {i}"));
     }
@@ -313,180 +279,4 @@ fn channels_of_one_priority_share_the_jobs() {
     assert_eq!(na + nb, 40);
     // Equal weights: all 40 on one side has probability 2^-39.
     assert!(na > 0 && nb > 0, "both channels got jobs: {na} and {nb}");
-}
-
-/// A music task of `c` accepted on `up`; returns (public id, upstream id).
-fn original(app: &TestApp, c: &Customer) -> (String, String) {
-    let task_id = app.submit_music(&c.key, "[Verse] the original");
-    let upstream_id = app.db.task(&task_id).upstream_task_id;
-    assert!(!upstream_id.is_empty());
-    (task_id, upstream_id)
-}
-
-fn continuation(parent: &str) -> Value {
-    json!({
-        "prompt": "[Verse] and it goes on",
-        "continue_clip_id": "clip-0001",
-        "continue_at": 42.5,
-        "task_id": parent,
-    })
-}
-
-#[test]
-fn a_continuation_runs_on_the_original_channel_with_the_upstream_id() {
-    let app = spawn_app_with(Settings::relay());
-    let old = app.upstream("old", 0);
-    let c = app.customer("alice", 1_000_000);
-    let (parent, parent_upstream) = original(&app, &c);
-    // A better channel appears: new jobs go there, the continuation may not.
-    let new = app.upstream("new", 100);
-
-    let (status, body) = app.submit(&c.key, "music", &continuation(&parent));
-    let task_id = accepted_task_id(status, &body);
-    assert_ne!(task_id, parent);
-
-    assert_eq!(
-        new.mock.stats().submit,
-        0,
-        "the continuation stayed on its channel"
-    );
-    let sent = old.mock.submitted();
-    assert_eq!(sent.len(), 2);
-    let body = &sent[1].body;
-    assert_eq!(
-        body["task_id"],
-        parent_upstream.as_str(),
-        "the upstream's own id: {body}"
-    );
-    assert_eq!(body["continue_clip_id"], "clip-0001", "{body}");
-    assert_eq!(body["continue_at"], 42.5, "{body}");
-
-    let stored = app.db.task(&task_id);
-    assert_eq!(stored.channel_id, old.channel_id);
-    assert_eq!(
-        stored.quota, MUSIC_CHARGE,
-        "a continuation is a charged job"
-    );
-    let (status, resp) = app.get(&format!("/api/task/self?task_id={task_id}"), &c.headers);
-    let props = &items(assert_ok(status, &resp))[0]["properties"];
-    assert_eq!(
-        props["task_id"],
-        parent.as_str(),
-        "the user sees their own id: {props}"
-    );
-    assert_eq!(props["continue_clip_id"], "clip-0001", "{props}");
-    assert_eq!(app.db.quota(c.id), 1_000_000 - 2 * MUSIC_CHARGE);
-
-    // Ordinary jobs do go to the new channel.
-    app.submit_music(&c.key, "fresh");
-    assert_eq!(new.mock.stats().submit, 1);
-}
-
-#[test]
-fn a_continuation_of_someone_elses_or_an_unknown_task_is_400() {
-    let app = spawn_app_with(Settings::relay());
-    let up = app.upstream("main", 0);
-    let alice = app.customer("alice", 1_000_000);
-    let bob = app.customer("bob", 1_000_000);
-    let (alices, _) = original(&app, &alice);
-
-    for parent in [
-        alices.as_str(),
-        "task_00000000000000000000000000000000",
-        "whatever",
-    ] {
-        let (status, body) = app.submit(&bob.key, "music", &continuation(parent));
-        assert_relay_error(status, &body, 400, "invalid_request");
-    }
-    assert_eq!(app.db.quota(bob.id), 1_000_000, "bob paid nothing");
-    assert_eq!(app.db.task_count(bob.id), 0);
-    assert_eq!(app.db.task_log_count(bob.id), 0);
-    assert_eq!(
-        up.mock.stats().submit,
-        1,
-        "only alice's original went upstream"
-    );
-}
-
-#[test]
-fn a_continuation_whose_channel_is_disabled_or_gone_is_400() {
-    let app = spawn_app_with(Settings::relay());
-    let old = app.upstream("old", 0);
-    let other = app.upstream("other", 0);
-    let c = app.customer("alice", 1_000_000);
-    // Make sure the original runs on `old`.
-    let (status, body) = app.put(
-        "/api/channel/",
-        &as_root(),
-        &json!({"id": other.channel_id, "status": 2}),
-    );
-    assert_ok(status, &body);
-    let (parent, _) = original(&app, &c);
-    let (status, body) = app.put(
-        "/api/channel/",
-        &as_root(),
-        &json!({"id": other.channel_id, "status": 1}),
-    );
-    assert_ok(status, &body);
-    let after_original = app.db.quota(c.id);
-
-    let (status, body) = app.put(
-        "/api/channel/",
-        &as_root(),
-        &json!({"id": old.channel_id, "status": 2}),
-    );
-    assert_ok(status, &body);
-    let (status, body) = app.submit(&c.key, "music", &continuation(&parent));
-    assert_relay_error(status, &body, 400, "invalid_request");
-
-    let (status, body) = app.delete(&format!("/api/channel/{}", old.channel_id), &as_root());
-    assert_ok(status, &body);
-    let (status, body) = app.submit(&c.key, "music", &continuation(&parent));
-    assert_relay_error(status, &body, 400, "invalid_request");
-
-    assert_eq!(app.db.quota(c.id), after_original, "refusals cost nothing");
-    assert_eq!(app.db.task_count(c.id), 1);
-    assert_eq!(other.mock.stats().submit, 0, "never sent elsewhere");
-}
-
-#[test]
-fn a_continuation_is_not_retried_on_other_channels() {
-    let app = spawn_app_with(Settings::relay());
-    let old = app.upstream("old", 0);
-    let c = app.customer("alice", 1_000_000);
-    let (parent, _) = original(&app, &c);
-    let other = app.upstream("other", 0);
-    old.mock.set_fault(Fault::Http(500));
-
-    let (status, body) = app.submit(&c.key, "music", &continuation(&parent));
-    assert_relay_error(status, &body, 500, "upstream_error");
-    assert_eq!(
-        other.mock.stats().submit,
-        0,
-        "the continuation only runs where it started"
-    );
-    assert_eq!(
-        app.db.quota(c.id),
-        1_000_000 - MUSIC_CHARGE,
-        "the continuation was refunded"
-    );
-}
-
-#[test]
-fn a_continuation_of_a_task_that_never_reached_the_upstream_is_400() {
-    let app = spawn_app_with(Settings::relay());
-    let up = app.upstream("main", 0);
-    let c = app.customer("alice", 1_000_000);
-    up.mock.set_fault(Fault::Http(500));
-    let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "doomed"}));
-    assert_eq!(status, 500, "{body}");
-    let failed = only_task(&app, &c)["task_id"]
-        .as_str()
-        .expect("task_id")
-        .to_string();
-    up.mock.set_fault(Fault::None);
-
-    let (status, body) = app.submit(&c.key, "music", &continuation(&failed));
-    assert_relay_error(status, &body, 400, "invalid_request");
-    assert_eq!(app.db.quota(c.id), 1_000_000);
 }
