@@ -133,7 +133,7 @@ impl TestApp {
         assert_ok(code, &body);
     }
 
-    /// `POST /api/user/{id}/quota` with `delta` and `reason` as `headers`.
+    /// `POST /api/user/{id}/quota` with `delta` (reason "test") as the caller behind `headers`.
     pub fn adjust_quota(&self, headers: &Headers, id: i64, delta: i64) -> (u16, Value) {
         self.post(
             &format!("/api/user/{id}/quota"),

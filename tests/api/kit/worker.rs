@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use taskcenter::Config;
-use taskcenter::clock::{Clock, ManualClock, SystemClock, unix_now};
+use taskcenter::clock::{Clock, ManualClock, SystemClock};
 use taskcenter::domain::TaskStatus;
 use taskcenter::platform::Platforms;
 use taskcenter::store::ledger::{self, Failure, Reservation};
@@ -23,7 +23,7 @@ pub use taskcenter::worker::PassReport;
 use super::app::{Settings, TestApp};
 use super::assert::{assert_ok, suno_data};
 use super::db::TaskRow;
-use super::fixtures::{Customer, MUSIC_CHARGE};
+use super::fixtures::{Customer, MUSIC_CHARGE, unix_now};
 use super::http::{Headers, bearer};
 use super::upstream::{Upstream, spawn_app_with_upstream};
 use crate::mock::Mock;

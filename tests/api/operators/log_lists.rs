@@ -42,26 +42,17 @@ struct Row {
     task_id: &'static str,
 }
 
-impl Row {
-    /// A row from (created_at, type, who, token_name, channel_id, model_name, task_id).
-    fn from_spec(spec: Spec) -> Row {
-        let (created_at, log_type, who, token_name, channel_id, model_name, task_id) = spec;
-        #[rustfmt::skip]
-        let row = Row { created_at, log_type, who, token_name, channel_id, model_name, task_id };
-        row
+impl From<Spec> for Row {
+    #[rustfmt::skip]
+    fn from((created_at, log_type, who, token_name, channel_id, model_name, task_id): Spec) -> Row {
+        Row { created_at, log_type, who, token_name, channel_id, model_name, task_id }
     }
 }
 
-/// A [`Row`] as a table line.
-type Spec = (
-    i64,
-    i64,
-    usize,
-    &'static str,
-    i64,
-    &'static str,
-    &'static str,
-);
+/// A [`Row`] as a table line: (created_at, type, who, token_name,
+/// channel_id, model_name, task_id).
+#[rustfmt::skip]
+type Spec = (i64, i64, usize, &'static str, i64, &'static str, &'static str);
 
 /// Two users whose log rows vary in every filtered column, inserted out of
 /// time order so that id order and time order differ.
@@ -92,7 +83,7 @@ fn logs_fixture() -> Logs {
     ];
     let rows = specs
         .into_iter()
-        .map(Row::from_spec)
+        .map(Row::from)
         .map(|r| {
             let (user_id, username, _) = &users[r.who];
             let id = app.db.scalar(
