@@ -1,10 +1,9 @@
 //! The authentication matrix of the management API: who gets 401, who gets
 //! 403, and which header forms are accepted.
 
-use taskcenter::store::tasks::NewTask;
-
-use crate::helpers::{
-    Headers, ROOT_TOKEN, as_root, as_user, assert_error, assert_ok, item_ids, spawn_app, task,
+use crate::kit::{
+    Headers, ROOT_TOKEN, TaskSpec, as_root, as_user, assert_error, assert_ok, item_ids,
+    new_task_id, spawn_app, task,
 };
 
 /// Routes that any enabled user may call.
@@ -113,8 +112,8 @@ fn new_api_user_is_accepted_in_the_bearer_form() {
         ("Authorization", format!("Bearer {alice_token}")),
         ("New-Api-User", format!("Bearer {alice}")),
     ];
-    let (status, body) = app.get("/api/user/self", &headers);
-    assert_eq!(assert_ok(status, &body)["id"], alice);
+    let body = app.get_ok("/api/user/self", &headers);
+    assert_eq!(body["id"], alice);
     let (status, body) = app.get("/api/task/self", &headers);
     assert_ok(status, &body);
 }
@@ -159,7 +158,7 @@ fn common_user_on_admin_routes_is_403() {
         message.contains("admin"),
         "the message names the role needed: {message}"
     );
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &alice,
         &serde_json::json!({"username": "mallory"}),
@@ -181,7 +180,7 @@ fn admin_and_root_may_use_admin_routes() {
 fn disabled_user_is_403() {
     let app = spawn_app();
     let (alice, alice_headers) = app.common_user("alice");
-    app.store.set_user_status(alice, 2).expect("disable alice");
+    app.set_user_status(alice, 2);
     for path in USER_ROUTES.iter().chain(&["/api/user/token"]) {
         let (status, body) = app.get(path, &alice_headers);
         let message = assert_error(status, &body, 403);
@@ -196,7 +195,7 @@ fn disabled_user_is_403() {
 fn disabled_admin_is_403_on_admin_routes() {
     let app = spawn_app();
     let (admin, admin_token) = app.create_user("admin", 10, 0);
-    app.store.set_user_status(admin, 2).expect("disable admin");
+    app.set_user_status(admin, 2);
     let (status, body) = app.get("/api/task/", &as_user(admin, &admin_token));
     assert_error(status, &body, 403);
 }
@@ -205,10 +204,10 @@ fn disabled_admin_is_403_on_admin_routes() {
 fn re_enabled_user_gets_in_again() {
     let app = spawn_app();
     let (alice, alice_headers) = app.common_user("alice");
-    app.store.set_user_status(alice, 2).expect("disable alice");
+    app.set_user_status(alice, 2);
     let (status, _) = app.get("/api/user/self", &alice_headers);
     assert_eq!(status, 403);
-    app.store.set_user_status(alice, 1).expect("enable alice");
+    app.set_user_status(alice, 1);
     let (status, body) = app.get("/api/user/self", &alice_headers);
     assert_ok(status, &body);
 }
@@ -219,8 +218,8 @@ fn user_never_sees_another_users_tasks() {
     let (alice, alice_headers) = app.common_user("alice");
     let (bob, bob_headers) = app.common_user("bob");
     let alice_ids = app.insert_tasks(&[task(alice, 100), task(alice, 200)]);
-    let bob_task_id = taskcenter::secrets::new_task_id();
-    let bob_ids = app.insert_tasks(&[NewTask {
+    let bob_task_id = new_task_id();
+    let bob_ids = app.insert_tasks(&[TaskSpec {
         task_id: bob_task_id.clone(),
         ..task(bob, 150)
     }]);

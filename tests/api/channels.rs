@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Headers, as_root, as_user, assert_error, assert_ok, items};
-use crate::relay_support::{Env, accepted_task_id};
+use crate::kit::{
+    Headers, Settings, TestApp, accepted_task_id, as_root, as_user, assert_error, assert_ok, items,
+    mock, spawn_app_with,
+};
 
 const SECRET: &str = "upstream-secret-abcdefghijklmnop";
 
@@ -18,24 +20,37 @@ fn body(name: &str) -> Value {
     })
 }
 
-fn create(env: &Env, headers: &Headers, body: &Value) -> Value {
-    let (status, resp) = env.post("/api/channel/", headers, body);
+/// A relay app whose channels all use [`SECRET`], which no answer may show.
+fn channels_app() -> TestApp {
+    let app = spawn_app_with(Settings::relay());
+    app.remember_secret(SECRET);
+    app
+}
+
+/// Creates the channel `name` of [`body`] as root; its id.
+fn created(app: &TestApp, name: &str) -> i64 {
+    create(app, &as_root(), &body(name))["id"]
+        .as_i64()
+        .expect("the channel's id")
+}
+
+fn create(app: &TestApp, headers: &Headers, body: &Value) -> Value {
+    let (status, resp) = app.post("/api/channel/", headers, body);
     assert_ok(status, &resp).clone()
 }
 
-fn admin(env: &Env) -> Headers {
-    let (id, token) = env.app.create_user("admin", 10, 0);
+fn admin(app: &TestApp) -> Headers {
+    let (id, token) = app.create_user("admin", 10, 0);
     as_user(id, &token)
 }
 
 #[test]
 fn a_channel_is_created_with_defaults_and_a_masked_key() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
-    let created = create(&env, &as_root(), &body("main"));
+    let app = channels_app();
+    let created = create(&app, &as_root(), &body("main"));
     let id = created["id"].as_i64().expect("data.id");
 
-    let view = env.channel_view(id);
+    let view = app.channel_view(id);
     assert_eq!(view["id"], id);
     assert_eq!(view["type"], "suno");
     assert_eq!(view["name"], "main");
@@ -53,7 +68,7 @@ fn a_channel_is_created_with_defaults_and_a_masked_key() {
     assert!(shown.len() < SECRET.len() / 2, "most of it hidden: {shown}");
 
     let explicit = create(
-        &env,
+        &app,
         &as_root(),
         &json!({
             "name": "vip", "type": "suno", "base_url": "https://suno.example.com/api/",
@@ -61,7 +76,7 @@ fn a_channel_is_created_with_defaults_and_a_masked_key() {
             "priority": 7, "weight": 3, "status": 2
         }),
     );
-    let view = env.channel_view(explicit["id"].as_i64().expect("id"));
+    let view = app.channel_view(explicit["id"].as_i64().expect("id"));
     assert_eq!(view["group"], "vip,default");
     assert_eq!(view["priority"], 7);
     assert_eq!(view["weight"], 3);
@@ -76,21 +91,19 @@ fn a_channel_is_created_with_defaults_and_a_masked_key() {
 
 #[test]
 fn the_type_may_be_new_apis_number() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
+    let app = channels_app();
     let mut b = body("numeric");
     b["type"] = json!(36);
-    let created = create(&env, &as_root(), &b);
+    let created = create(&app, &as_root(), &b);
     assert_eq!(
-        env.channel_view(created["id"].as_i64().unwrap())["type"],
+        app.channel_view(created["id"].as_i64().unwrap())["type"],
         "suno"
     );
 }
 
 #[test]
 fn unknown_types_and_invalid_base_urls_are_400() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
+    let app = channels_app();
     for t in [
         json!("midjourney"),
         json!(""),
@@ -100,7 +113,7 @@ fn unknown_types_and_invalid_base_urls_are_400() {
     ] {
         let mut b = body("bad type");
         b["type"] = t.clone();
-        let (status, resp) = env.post("/api/channel/", &as_root(), &b);
+        let (status, resp) = app.post("/api/channel/", &as_root(), &b);
         let message = assert_error(status, &resp, 400);
         assert!(message.contains("type"), "{t}: {message}");
     }
@@ -116,81 +129,78 @@ fn unknown_types_and_invalid_base_urls_are_400() {
     ] {
         let mut b = body("bad url");
         b["base_url"] = json!(url);
-        let (status, resp) = env.post("/api/channel/", &as_root(), &b);
+        let (status, resp) = app.post("/api/channel/", &as_root(), &b);
         let message = assert_error(status, &resp, 400);
         assert!(message.contains("base_url"), "{url:?}: {message}");
     }
     let mut b = body("no url");
     b.as_object_mut().unwrap().remove("base_url");
-    let (status, resp) = env.post("/api/channel/", &as_root(), &b);
+    let (status, resp) = app.post("/api/channel/", &as_root(), &b);
     assert_error(status, &resp, 400);
     let mut b = body("no type");
     b.as_object_mut().unwrap().remove("type");
-    let (status, resp) = env.post("/api/channel/", &as_root(), &b);
+    let (status, resp) = app.post("/api/channel/", &as_root(), &b);
     assert_error(status, &resp, 400);
-    let (status, resp) = env.request("POST", "/api/channel/", &as_root(), Some(b"{".to_vec()));
+    let (status, resp) = app.request("POST", "/api/channel/", &as_root(), Some(b"{".to_vec()));
     assert_error(status, &resp, 400);
 
     // The same checks on update.
-    let id = create(&env, &as_root(), &body("ok"))["id"]
-        .as_i64()
-        .unwrap();
+    let id = created(&app, "ok");
     for change in [
         json!({"id": id, "base_url": "gopher://x"}),
         json!({"id": id, "type": "mj"}),
     ] {
-        let (status, resp) = env.put("/api/channel/", &as_root(), &change);
+        let (status, resp) = app.put("/api/channel/", &as_root(), &change);
         assert_error(status, &resp, 400);
     }
-    assert_eq!(env.channel_view(id)["base_url"], "http://127.0.0.1:9");
+    assert_eq!(app.channel_view(id)["base_url"], "http://127.0.0.1:9");
 
-    let (status, resp) = env.get("/api/channel/", &as_root());
-    assert_eq!(
-        assert_ok(status, &resp)["total"],
-        1,
-        "no bad channel was stored"
-    );
+    let resp = app.get_ok("/api/channel/", &as_root());
+    assert_eq!(resp["total"], 1, "no bad channel was stored");
 }
 
 #[test]
 fn the_list_is_paginated_and_masks_every_key() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
+    let app = channels_app();
     for i in 0..3 {
-        create(&env, &as_root(), &body(&format!("c{i}")));
+        create(&app, &as_root(), &body(&format!("c{i}")));
     }
-    let (status, resp) = env.get("/api/channel/", &as_root());
+    let (status, resp) = app.get("/api/channel/", &as_root());
     let data = assert_ok(status, &resp);
     assert_eq!(data["total"], 3);
     assert_eq!(items(data).len(), 3);
     for c in items(data) {
         assert!(c["key"].as_str().is_some_and(|k| k.contains('*')), "{c}");
     }
-    let (status, resp) = env.get("/api/channel/?p=2&page_size=2", &as_root());
+    let (status, resp) = app.get("/api/channel/?p=2&page_size=2", &as_root());
     let data = assert_ok(status, &resp);
     assert_eq!(data["total"], 3);
     assert_eq!(data["page"], 2);
     assert_eq!(items(data).len(), 1);
-    let (status, resp) = env.get("/api/channel/?p=-1", &as_root());
+    let (status, resp) = app.get("/api/channel/?p=-1", &as_root());
     assert_error(status, &resp, 400);
 }
 
 #[test]
 fn an_update_changes_what_is_given_and_the_relay_uses_it() {
-    let env = Env::new();
-    let mock = env.mock();
+    let app = spawn_app_with(Settings::relay());
+    let mock = app.watch(mock());
     let wrong = "wrong-secret-zyxwvutsrqponm";
-    let id = env.channel(&json!({
+    let id = app.channel(&json!({
         "name": "main", "type": "suno", "base_url": mock.base_url(),
         "key": wrong, "models": "suno_music",
     }));
-    let c = env.customer("alice", 1_000_000);
-    let (status, body) = env.submit(&c.key, "music", &json!({"prompt": "la"}));
+    let c = app.customer("alice", 1_000_000);
+    let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "la"}));
     assert_ne!(status, 200, "the upstream refuses the wrong secret: {body}");
     assert_eq!(body["code"], "upstream_error", "{body}");
-    assert_eq!(env.quota(c.id), 1_000_000, "the refused job was refunded");
+    assert_eq!(
+        app.db.quota(c.id),
+        1_000_000,
+        "the refused job was refunded"
+    );
 
-    let (status, resp) = env.put(
+    let (status, resp) = app.put(
         "/api/channel/",
         &as_root(),
         &json!({"id": id, "key": mock.secret(), "name": "fixed", "priority": 4}),
@@ -202,7 +212,7 @@ fn an_update_changes_what_is_given_and_the_relay_uses_it() {
     assert_eq!(view["models"], "suno_music", "untouched");
     assert_ne!(view["key"], mock.secret(), "still masked");
 
-    let (status, body) = env.submit(&c.key, "music", &json!({"prompt": "la"}));
+    let (status, body) = app.submit(&c.key, "music", &json!({"prompt": "la"}));
     accepted_task_id(status, &body);
     let sent = mock.submitted();
     assert_eq!(
@@ -210,43 +220,37 @@ fn an_update_changes_what_is_given_and_the_relay_uses_it() {
         Some(format!("Bearer {}", mock.secret()))
     );
 
-    let (status, resp) = env.put(
+    let (status, resp) = app.put(
         "/api/channel/",
         &as_root(),
         &json!({"id": 999_999, "name": "x"}),
     );
     assert_error(status, &resp, 404);
-    let (status, resp) = env.put("/api/channel/", &as_root(), &json!({"name": "no id"}));
+    let (status, resp) = app.put("/api/channel/", &as_root(), &json!({"name": "no id"}));
     assert_error(status, &resp, 400);
 }
 
 #[test]
 fn a_deleted_channel_is_gone() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
-    let id = create(&env, &as_root(), &body("doomed"))["id"]
-        .as_i64()
-        .unwrap();
-    let (status, resp) = env.delete(&format!("/api/channel/{id}"), &as_root());
+    let app = channels_app();
+    let id = created(&app, "doomed");
+    let (status, resp) = app.delete(&format!("/api/channel/{id}"), &as_root());
     assert_ok(status, &resp);
-    let (status, resp) = env.get(&format!("/api/channel/{id}"), &as_root());
+    let (status, resp) = app.get(&format!("/api/channel/{id}"), &as_root());
     assert_error(status, &resp, 404);
-    let (status, resp) = env.delete(&format!("/api/channel/{id}"), &as_root());
+    let (status, resp) = app.delete(&format!("/api/channel/{id}"), &as_root());
     assert_error(status, &resp, 404);
-    let (status, resp) = env.get("/api/channel/", &as_root());
-    assert_eq!(assert_ok(status, &resp)["total"], 0);
-    let (status, resp) = env.get("/api/channel/abc", &as_root());
+    let resp = app.get_ok("/api/channel/", &as_root());
+    assert_eq!(resp["total"], 0);
+    let (status, resp) = app.get("/api/channel/abc", &as_root());
     assert_error(status, &resp, 400);
 }
 
 #[test]
 fn channels_are_for_administrators_only() {
-    let env = Env::new();
-    env.remember_channel_key(SECRET);
-    let id = create(&env, &as_root(), &body("main"))["id"]
-        .as_i64()
-        .unwrap();
-    let (uid, token) = env.app.create_user("alice", 1, 0);
+    let app = channels_app();
+    let id = created(&app, "main");
+    let (uid, token) = app.create_user("alice", 1, 0);
     let common = as_user(uid, &token);
     let update = json!({"id": id, "name": "hijacked"});
     let calls: Vec<(&str, String, Option<Value>)> = vec![
@@ -258,20 +262,20 @@ fn channels_are_for_administrators_only() {
     ];
     for (method, path, b) in &calls {
         let bytes = b.as_ref().map(|b| b.to_string().into_bytes());
-        let (status, resp) = env.request(method, path, &common, bytes.clone());
+        let (status, resp) = app.request(method, path, &common, bytes.clone());
         assert_error(status, &resp, 403);
-        let (status, resp) = env.request(method, path, &vec![], bytes);
+        let (status, resp) = app.request(method, path, &vec![], bytes);
         assert_error(status, &resp, 401);
     }
-    assert_eq!(env.channel_view(id)["name"], "main", "nothing changed");
+    assert_eq!(app.channel_view(id)["name"], "main", "nothing changed");
 
     // An administrator may do all of it.
-    let admin = admin(&env);
-    let (status, resp) = env.get("/api/channel/", &admin);
-    assert_eq!(assert_ok(status, &resp)["total"], 1);
-    let created = create(&env, &admin, &body("by admin"));
-    let (status, resp) = env.put("/api/channel/", &admin, &update);
+    let admin = admin(&app);
+    let resp = app.get_ok("/api/channel/", &admin);
+    assert_eq!(resp["total"], 1);
+    let created = create(&app, &admin, &body("by admin"));
+    let (status, resp) = app.put("/api/channel/", &admin, &update);
     assert_ok(status, &resp);
-    let (status, resp) = env.delete(&format!("/api/channel/{}", created["id"]), &admin);
+    let (status, resp) = app.delete(&format!("/api/channel/{}", created["id"]), &admin);
     assert_ok(status, &resp);
 }

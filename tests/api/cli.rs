@@ -3,115 +3,26 @@
 //! `channel add|list|disable|enable`, `backup` under a write load, and the
 //! error contract (non-zero exit, one line on stderr).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use taskcenter::Config;
-use taskcenter::store::Store;
 
-use crate::helpers::{TestApp, as_root, as_user, assert_ok, spawn_app, spawn_app_with};
-use crate::ledger_audit::{
-    MUSIC_CHARGE, add_channel, assert_clean, audit, customer, slow_mock, submit, submit_music,
+use crate::kit::process::{cli_error_line, cli_json, path_str, taskcenter};
+use crate::kit::{
+    Db, MUSIC_CHARGE, Settings, as_root, as_user, assert_clean, assert_ok, instant_mock, slow_mock,
+    spawn_app, spawn_app_with,
 };
-use crate::mock::{Mock, MockConfig};
-
-/// Runs the binary with `args`, untouched by the caller's environment.
-pub fn taskcenter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taskcenter"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("TASKCENTER_DB")
-        .env_remove("TASKCENTER_TASK_TIMEOUT_SECS")
-        .env_remove("TASKCENTER_POLL_INTERVAL_MS")
-        .output()
-        .expect("run the taskcenter binary")
-}
-
-/// The database file a test app serves from.
-pub fn db_path(app: &TestApp) -> PathBuf {
-    let conn = app.store.conn().expect("a connection");
-    let file: String = conn
-        .query_row(
-            "SELECT file FROM pragma_database_list WHERE name = 'main'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("the main database file");
-    PathBuf::from(file)
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
-
-/// Runs a command that must succeed and print JSON; returns it.
-fn ok_json(args: &[&str]) -> Value {
-    let out = taskcenter(args);
-    assert!(out.status.success(), "taskcenter {args:?} failed: {out:?}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "taskcenter {args:?} prints JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-/// Runs a command that must fail with a one-line message on stderr; returns it.
-fn error_line(args: &[&str]) -> String {
-    let out = taskcenter(args);
-    assert!(
-        !out.status.success(),
-        "taskcenter {args:?} must fail: {out:?}"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let message = stderr.trim();
-    assert!(
-        !message.is_empty(),
-        "taskcenter {args:?}: a message: {out:?}"
-    );
-    assert_eq!(
-        message.lines().count(),
-        1,
-        "taskcenter {args:?}: one line on stderr: {message:?}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "taskcenter {args:?}: nothing on stdout: {out:?}"
-    );
-    message.to_string()
-}
-
-fn log_rows(app: &TestApp, user_id: i64) -> Vec<(i64, i64)> {
-    let conn = app.store.conn().expect("a connection");
-    let mut stmt = conn
-        .prepare("SELECT type, quota FROM logs WHERE user_id = ?1 ORDER BY id")
-        .expect("prepare");
-    stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query the logs")
-        .collect::<Result<Vec<_>, _>>()
-        .expect("read the logs")
-}
-
-fn quota_of(app: &TestApp, id: i64) -> i64 {
-    app.store
-        .get_user(id)
-        .expect("read")
-        .expect("the user")
-        .quota
-}
 
 #[test]
 fn user_add_prints_the_user_with_an_access_token_that_works_on_the_running_server() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let user = ok_json(&[
+    let db = app.db_path();
+    let user = cli_json(&[
         "user",
         "add",
         "--db",
-        path_str(&db),
+        path_str(db),
         "--username",
         "shelly",
         "--display-name",
@@ -131,19 +42,19 @@ fn user_add_prints_the_user_with_an_access_token_that_works_on_the_running_serve
     assert_eq!(me["quota"], 250_000, "{body}");
     assert_eq!(me["role"], 1, "a common user by default: {body}");
     // The starting quota is in the books.
-    assert_eq!(log_rows(&app, id), vec![(1, 250_000)]);
-    assert_clean(&audit(&app));
+    assert_eq!(app.db.log_rows(id), vec![(1, 250_000)]);
+    assert_clean(&app.audit());
 }
 
 #[test]
 fn user_add_can_make_an_admin_but_never_a_root() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let admin = ok_json(&[
+    let db = app.db_path();
+    let admin = cli_json(&[
         "user",
         "add",
         "--db",
-        path_str(&db),
+        path_str(db),
         "--username",
         "ops",
         "--role",
@@ -156,37 +67,32 @@ fn user_add_can_make_an_admin_but_never_a_root() {
     let (status, body) = app.get("/api/user/", &headers);
     assert_ok(status, &body);
 
-    error_line(&[
+    cli_error_line(&[
         "user",
         "add",
         "--db",
-        path_str(&db),
+        path_str(db),
         "--username",
         "king",
         "--role",
         "100",
     ]);
-    let (status, body) = app.get("/api/user/?keyword=king", &as_root());
-    assert_eq!(assert_ok(status, &body)["total"], 0, "{body}");
+    let body = app.get_ok("/api/user/?keyword=king", &as_root());
+    assert_eq!(body["total"], 0, "{body}");
 }
 
 #[test]
 fn user_add_errors_exit_non_zero_with_one_line() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
-    ok_json(&["user", "add", "--db", db, "--username", "taken"]);
-    let message = error_line(&["user", "add", "--db", db, "--username", "taken"]);
+    let db = path_str(app.db_path());
+    cli_json(&["user", "add", "--db", db, "--username", "taken"]);
+    let message = cli_error_line(&["user", "add", "--db", db, "--username", "taken"]);
     assert!(message.contains("taken"), "{message}");
-    error_line(&["user", "add", "--db", db, "--username", "   "]);
-    error_line(&["user", "add", "--db", db, "--username", "x", "--role", "5"]);
-    error_line(&["user", "add", "--db", db, "--username", "y", "--quota=-5"]);
-    let (status, body) = app.get("/api/user/", &as_root());
-    assert_eq!(
-        assert_ok(status, &body)["total"],
-        2,
-        "only root and taken: {body}"
-    );
+    cli_error_line(&["user", "add", "--db", db, "--username", "   "]);
+    cli_error_line(&["user", "add", "--db", db, "--username", "x", "--role", "5"]);
+    cli_error_line(&["user", "add", "--db", db, "--username", "y", "--quota=-5"]);
+    let body = app.get_ok("/api/user/", &as_root());
+    assert_eq!(body["total"], 2, "only root and taken: {body}");
 }
 
 /// Issue 5 §4: "Errors exit non-zero with a one-line message" — a mistyped
@@ -194,8 +100,7 @@ fn user_add_errors_exit_non_zero_with_one_line() {
 #[test]
 fn command_line_mistakes_exit_non_zero_with_one_line() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
+    let db = path_str(app.db_path());
     let (id, _) = app.create_user("walt", 1, 1000);
     let id = id.to_string();
     for args in [
@@ -213,21 +118,20 @@ fn command_line_mistakes_exit_non_zero_with_one_line() {
         ],
         vec!["channel", "frobnicate", "--db", db],
     ] {
-        let message = error_line(&args);
+        let message = cli_error_line(&args);
         assert!(!message.is_empty());
     }
-    assert_eq!(quota_of(&app, id.parse().expect("an id")), 1000);
+    assert_eq!(app.db.quota(id.parse().expect("an id")), 1000);
 }
 
 #[test]
 fn user_list_prints_matching_users_without_secrets() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
+    let db = path_str(app.db_path());
     for name in ["anna", "annabel", "bert"] {
-        ok_json(&["user", "add", "--db", db, "--username", name]);
+        cli_json(&["user", "add", "--db", db, "--username", name]);
     }
-    let all = ok_json(&["user", "list", "--db", db]);
+    let all = cli_json(&["user", "list", "--db", db]);
     assert_eq!(all["total"], 4, "root and three: {all}");
     let names: Vec<&str> = all["items"]
         .as_array()
@@ -242,55 +146,53 @@ fn user_list_prints_matching_users_without_secrets() {
     for secret in ["access_token", "password", "hash"] {
         assert!(!text.contains(secret), "no {secret}: {text}");
     }
-    let anns = ok_json(&["user", "list", "--db", db, "--keyword", "anna"]);
+    let anns = cli_json(&["user", "list", "--db", db, "--keyword", "anna"]);
     assert_eq!(anns["total"], 2, "{anns}");
 }
 
 #[test]
 fn user_quota_grants_and_deducts_with_one_log_row_each() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
+    let db = path_str(app.db_path());
     let (id, _) = app.create_user("tina", 1, 0);
     let id_arg = id.to_string();
 
-    let user = ok_json(&[
+    let user = cli_json(&[
         "user", "quota", "--db", db, "--id", &id_arg, "--delta", "300000", "--reason", "welcome",
     ]);
     assert_eq!(user["quota"], 300_000, "{user}");
-    assert_eq!(log_rows(&app, id), vec![(1, 300_000)]);
+    assert_eq!(app.db.log_rows(id), vec![(1, 300_000)]);
 
-    let user = ok_json(&[
+    let user = cli_json(&[
         "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1000", "--reason", "oops",
     ]);
     assert_eq!(user["quota"], 299_000, "{user}");
-    let rows = log_rows(&app, id);
+    let rows = app.db.log_rows(id);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1].0, 3, "a deduction is a manage row: {rows:?}");
     assert_eq!(rows[1].1.abs(), 1000, "{rows:?}");
 
-    assert_eq!(quota_of(&app, id), 299_000, "the server sees it");
-    assert_clean(&audit(&app));
+    assert_eq!(app.db.quota(id), 299_000, "the server sees it");
+    assert_clean(&app.audit());
 }
 
 #[test]
 fn user_quota_below_zero_exits_non_zero_with_one_line_and_changes_nothing() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
+    let db = path_str(app.db_path());
     let (id, _) = app.create_user("ursula", 1, 1000);
     let id_arg = id.to_string();
-    let before = log_rows(&app, id);
+    let before = app.db.log_rows(id);
 
-    error_line(&[
+    cli_error_line(&[
         "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1001",
     ]);
-    assert_eq!(quota_of(&app, id), 1000);
-    assert_eq!(log_rows(&app, id), before, "no log row");
+    assert_eq!(app.db.quota(id), 1000);
+    assert_eq!(app.db.log_rows(id), before, "no log row");
 
     // Unknown user, absurd delta.
-    error_line(&["user", "quota", "--db", db, "--id", "999", "--delta", "5"]);
-    error_line(&[
+    cli_error_line(&["user", "quota", "--db", db, "--id", "999", "--delta", "5"]);
+    cli_error_line(&[
         "user",
         "quota",
         "--db",
@@ -300,27 +202,23 @@ fn user_quota_below_zero_exits_non_zero_with_one_line_and_changes_nothing() {
         "--delta",
         &i64::MAX.to_string(),
     ]);
-    assert_eq!(quota_of(&app, id), 1000);
-    assert_eq!(log_rows(&app, id), before, "no log row");
+    assert_eq!(app.db.quota(id), 1000);
+    assert_eq!(app.db.log_rows(id), before, "no log row");
 
     // Down to exactly zero is allowed.
-    let user = ok_json(&[
+    let user = cli_json(&[
         "user", "quota", "--db", db, "--id", &id_arg, "--delta", "-1000",
     ]);
     assert_eq!(user["quota"], 0, "{user}");
-    assert_clean(&audit(&app));
+    assert_clean(&app.audit());
 }
 
 #[test]
 fn bootstrap_from_the_shell_channel_user_and_key_submit_a_song() {
-    let app = spawn_app_with(Config {
-        worker: false,
-        ..Config::default()
-    });
+    let app = spawn_app_with(Settings::default().without_worker());
     let mock = slow_mock();
-    let db = db_path(&app);
-    let db = path_str(&db);
-    let channel = ok_json(&[
+    let db = path_str(app.db_path());
+    let channel = cli_json(&[
         "channel",
         "add",
         "--db",
@@ -333,7 +231,7 @@ fn bootstrap_from_the_shell_channel_user_and_key_submit_a_song() {
         mock.secret(),
     ]);
     let channel_id = channel["id"].as_i64().expect("channel id");
-    let user = ok_json(&[
+    let user = cli_json(&[
         "user",
         "add",
         "--db",
@@ -344,7 +242,7 @@ fn bootstrap_from_the_shell_channel_user_and_key_submit_a_song() {
         "500000",
     ]);
     let user_id = user["id"].as_i64().expect("user id");
-    let key = ok_json(&[
+    let key = cli_json(&[
         "token",
         "add",
         "--db",
@@ -360,24 +258,23 @@ fn bootstrap_from_the_shell_channel_user_and_key_submit_a_song() {
     assert_eq!(key["user_id"], user_id, "{key}");
     assert_eq!(key["name"], "shell", "{key}");
 
-    let task_id = submit_music(&app, key_secret);
-    assert_eq!(quota_of(&app, user_id), 500_000 - MUSIC_CHARGE);
+    let task_id = app.submit_music(key_secret, "a song about ledgers");
+    assert_eq!(app.db.quota(user_id), 500_000 - MUSIC_CHARGE);
     let (status, body) = app.get(&format!("/api/log/?task_id={task_id}"), &as_root());
     let data = assert_ok(status, &body);
     assert_eq!(data["total"], 1, "one charge row: {body}");
     assert_eq!(data["items"][0]["token_name"], "shell", "{body}");
     assert_eq!(data["items"][0]["channel_id"], channel_id, "{body}");
-    assert_clean(&audit(&app));
+    assert_clean(&app.audit());
 }
 
 #[test]
 fn token_add_errors_exit_non_zero_with_one_line() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
-    error_line(&["token", "add", "--db", db, "--user-id", "999"]);
+    let db = path_str(app.db_path());
+    cli_error_line(&["token", "add", "--db", db, "--user-id", "999"]);
     let (id, _) = app.create_user("vera", 1, 0);
-    error_line(&[
+    cli_error_line(&[
         "token",
         "add",
         "--db",
@@ -386,32 +283,15 @@ fn token_add_errors_exit_non_zero_with_one_line() {
         &id.to_string(),
         "--remain-quota=-1",
     ]);
-    let tokens: i64 = app
-        .store
-        .conn()
-        .expect("a connection")
-        .query_row("SELECT COUNT(*) FROM tokens", [], |r| r.get(0))
-        .expect("count keys");
-    assert_eq!(tokens, 0, "no key was created");
+    assert_eq!(app.db.count("tokens"), 0, "no key was created");
 }
 
 #[test]
 fn channel_commands_mask_the_key_and_disabling_stops_new_submissions() {
-    let app = spawn_app_with(Config {
-        worker: false,
-        ..Config::default()
-    });
-    let mock = Mock::start(
-        "127.0.0.1:0",
-        MockConfig {
-            secret: "upstream-secret-0123456789".into(),
-            music_duration_ms: 3_600_000,
-            ..MockConfig::default()
-        },
-    );
-    let db = db_path(&app);
-    let db = path_str(&db);
-    let added = ok_json(&[
+    let app = spawn_app_with(Settings::default().without_worker());
+    let mock = slow_mock();
+    let db = path_str(app.db_path());
+    let added = cli_json(&[
         "channel",
         "add",
         "--db",
@@ -452,43 +332,41 @@ fn channel_commands_mask_the_key_and_disabling_stops_new_submissions() {
         .unwrap_or_else(|| panic!("channel {id} listed: {list}"));
     assert_eq!(listed["base_url"], mock.base_url(), "{listed}");
 
-    let alice = customer(
-        &app,
+    let alice = app.customer_with_key(
         "alice",
         500_000,
         &json!({"name": "k", "unlimited_quota": true}),
     );
-    submit_music(&app, &alice.key);
+    app.submit_music(&alice.key, "a song about ledgers");
 
-    let disabled = ok_json(&["channel", "disable", "--db", db, "--id", &id_arg]);
+    let disabled = cli_json(&["channel", "disable", "--db", db, "--id", &id_arg]);
     assert_eq!(disabled["status"], 2, "{disabled}");
     assert!(!disabled.to_string().contains(mock.secret()), "{disabled}");
-    let list = ok_json(&["channel", "list", "--db", db]);
+    let list = cli_json(&["channel", "list", "--db", db]);
     assert_eq!(list[0]["status"], 2, "{list}");
     // The running server reads the change from the database at once.
-    let (status, body) = submit(&app, &alice.key, "music", &json!({"prompt": "x"}));
+    let (status, body) = app.submit(&alice.key, "music", &json!({"prompt": "x"}));
     assert_eq!(status, 503, "no enabled channel: {body}");
     assert_eq!(
-        quota_of(&app, alice.id),
+        app.db.quota(alice.id),
         500_000 - MUSIC_CHARGE,
         "a refused call costs nothing"
     );
 
-    let enabled = ok_json(&["channel", "enable", "--db", db, "--id", &id_arg]);
+    let enabled = cli_json(&["channel", "enable", "--db", db, "--id", &id_arg]);
     assert_eq!(enabled["status"], 1, "{enabled}");
-    submit_music(&app, &alice.key);
-    assert_clean(&audit(&app));
+    app.submit_music(&alice.key, "a song about ledgers");
+    assert_clean(&app.audit());
 }
 
 #[test]
 fn channel_command_errors_exit_non_zero_with_one_line() {
     let app = spawn_app();
-    let db = db_path(&app);
-    let db = path_str(&db);
-    error_line(&["channel", "disable", "--db", db, "--id", "999"]);
-    error_line(&["channel", "enable", "--db", db, "--id", "999"]);
-    error_line(&["channel", "add", "--db", db, "--base-url", "not a url"]);
-    error_line(&[
+    let db = path_str(app.db_path());
+    cli_error_line(&["channel", "disable", "--db", db, "--id", "999"]);
+    cli_error_line(&["channel", "enable", "--db", db, "--id", "999"]);
+    cli_error_line(&["channel", "add", "--db", db, "--base-url", "not a url"]);
+    cli_error_line(&[
         "channel",
         "add",
         "--db",
@@ -496,7 +374,7 @@ fn channel_command_errors_exit_non_zero_with_one_line() {
         "--base-url",
         "ftp://example.com",
     ]);
-    error_line(&[
+    cli_error_line(&[
         "channel",
         "add",
         "--db",
@@ -506,14 +384,14 @@ fn channel_command_errors_exit_non_zero_with_one_line() {
         "--base-url",
         "http://127.0.0.1:9",
     ]);
-    let list = ok_json(&["channel", "list", "--db", db]);
+    let list = cli_json(&["channel", "list", "--db", db]);
     assert_eq!(list, json!([]), "nothing was created");
 }
 
 #[test]
 fn backup_creates_missing_folders_and_refuses_a_missing_database() {
     let app = spawn_app();
-    let db = db_path(&app);
+    let db = app.db_path();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let to = dir
         .path()
@@ -521,13 +399,13 @@ fn backup_creates_missing_folders_and_refuses_a_missing_database() {
         .join("such")
         .join("folder")
         .join("b.db");
-    let out = ok_json(&["backup", "--db", path_str(&db), "--to", path_str(&to)]);
+    let out = cli_json(&["backup", "--db", path_str(db), "--to", path_str(&to)]);
     assert!(out["bytes"].as_u64().unwrap_or(0) > 0, "{out}");
     assert!(to.exists());
     // A mistyped --db must not create and back up an empty database.
     let missing = dir.path().join("typo.db");
-    error_line(&["backup", "--db", path_str(&missing), "--to", path_str(&to)]);
-    error_line(&["audit", "--db", path_str(&missing)]);
+    cli_error_line(&["backup", "--db", path_str(&missing), "--to", path_str(&to)]);
+    cli_error_line(&["audit", "--db", path_str(&missing)]);
     assert!(!missing.exists());
 }
 
@@ -551,26 +429,15 @@ fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
 
 #[test]
 fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
-    let app = spawn_app_with(Config {
-        worker: false,
-        ..Config::default()
-    });
-    let mock = Mock::start(
-        "127.0.0.1:0",
-        MockConfig {
-            music_duration_ms: 0,
-            ..MockConfig::default()
-        },
-    );
-    add_channel(&app, &mock);
-    let buyer = customer(
-        &app,
+    let app = spawn_app_with(Settings::default().without_worker());
+    app.attach(instant_mock(0.0), "mock", 0);
+    let buyer = app.customer_with_key(
         "buyer",
         1_000_000_000,
         &json!({"name": "load", "unlimited_quota": true}),
     );
     let (granted, _) = app.create_user("granted", 1, 0);
-    let db = db_path(&app);
+    let db = app.db_path();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let copy = dir.path().join("backup.db");
 
@@ -583,7 +450,7 @@ fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
         let load = [
             s.spawn(|| {
                 while !stop.load(Ordering::SeqCst) {
-                    let (status, body) = app.post_json(
+                    let (status, body) = app.post(
                         &format!("/api/user/{granted}/quota"),
                         &as_root(),
                         &json!({"delta": 7, "reason": "load"}),
@@ -594,7 +461,7 @@ fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
             }),
             s.spawn(|| {
                 while !stop.load(Ordering::SeqCst) {
-                    submit_music(&app, &buyer.key);
+                    app.submit_music(&buyer.key, "a song about ledgers");
                     submissions.fetch_add(1, Ordering::SeqCst);
                 }
             }),
@@ -608,12 +475,12 @@ fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
         );
 
         // The audit and the CLI also work while the server writes.
-        assert_clean(&audit(&app));
-        ok_json(&[
+        assert_clean(&app.audit());
+        cli_json(&[
             "user",
             "quota",
             "--db",
-            path_str(&db),
+            path_str(db),
             "--id",
             &granted.to_string(),
             "--delta",
@@ -626,8 +493,8 @@ fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
                 submissions.load(Ordering::SeqCst),
             )
         };
-        let rows_before = log_count(&app.store);
-        let printed = ok_json(&["backup", "--db", path_str(&db), "--to", path_str(&copy)]);
+        let rows_before = app.db.count("logs");
+        let printed = cli_json(&["backup", "--db", path_str(db), "--to", path_str(&copy)]);
         assert!(printed["bytes"].as_u64().unwrap_or(0) > 0, "{printed}");
         // Two more writes of each kind: the second began after the copy
         // ended, so the live database has moved past the copy.
@@ -640,33 +507,24 @@ fn backup_taken_under_a_write_load_opens_and_passes_the_audit() {
         for worker in load {
             worker.join().expect("a load thread");
         }
-        (rows_before, log_count(&app.store))
+        (rows_before, app.db.count("logs"))
     });
 
-    let restored = Store::open(&copy).expect("the backup opens");
-    let copied_rows = log_count(&restored);
+    let restored = Db::at(&copy);
+    let copied_rows = restored.count("logs");
     assert!(
         (rows_before..rows_after).contains(&copied_rows),
         "the copy holds a moment of the load: {rows_before} <= {copied_rows} < {rows_after}"
     );
     assert!(
-        restored.get_user(granted).expect("read").is_some(),
+        restored.find_user(granted).is_some(),
         "users are in the copy"
     );
-    drop(restored);
     let out = taskcenter(&["audit", "--db", path_str(&copy)]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "the backup passes the audit: {out:?}"
     );
-    assert_clean(&audit(&app));
-}
-
-fn log_count(store: &Store) -> i64 {
-    store
-        .conn()
-        .expect("a connection")
-        .query_row("SELECT COUNT(*) FROM logs", [], |r| r.get(0))
-        .expect("count the log rows")
+    assert_clean(&app.audit());
 }

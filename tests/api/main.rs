@@ -1,24 +1,22 @@
-mod access_matrix;
+//! The integration tests: one binary, every file a behaviour, all fixtures
+//! from the kit (`kit/`).
+
+mod access;
 mod auth;
 mod channels;
 mod cli;
-mod helpers;
-mod hostile_input;
+mod hostile;
+mod kit;
 mod ledger_audit;
 mod operators;
 mod options;
 mod process;
-mod process_support;
 mod quickstart;
 mod races;
 mod relay;
-mod relay_fetch;
-mod relay_retry;
-mod relay_support;
 mod task_list;
 mod tokens;
 mod users;
 mod worker;
-mod worker_support;
 
 use mock_upstreams as mock;

@@ -2,85 +2,88 @@
 //! and SIGKILL at random moments under load without losing a task or a
 //! refund.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use taskcenter::store::Store;
-use taskcenter::store::channels::ChannelFields;
-use taskcenter::store::tokens::NewToken;
-use taskcenter::store::users::NewUser;
 
-use crate::mock::{Fault, Mock, MockConfig};
-use crate::process_support::{Rng, ServerProcess, agent};
+use crate::kit::http::{agent, send};
+use crate::kit::process::{ServerProcess, cli_on, path_str, taskcenter};
+use crate::kit::rng::Rng;
+use crate::kit::{Db, bearer, mock, mock_with, suno_data};
+use crate::mock::{Fault, Mock};
 
 const ROOT: &str = "process-root-token-0123456789abcdef";
 
-/// A user with `quota`, an unlimited key and a channel to `mock`, written
-/// straight into the database file before any server runs.
-fn bootstrap(db: &std::path::Path, mock: &Mock, quota: i64) -> (i64, String) {
-    let store = Store::open(db).expect("open db");
-    let (user, _) = store
-        .create_user(&NewUser {
-            username: "crash".into(),
-            quota,
-            ..Default::default()
-        })
-        .expect("user");
-    let (_, key) = store
-        .create_token(
-            user.id,
-            &NewToken {
-                name: "load".into(),
-                unlimited_quota: true,
-                expired_time: -1,
-                ..Default::default()
-            },
-        )
-        .expect("key");
-    store
-        .create_channel(&ChannelFields {
-            channel_type: Some("suno".into()),
-            base_url: Some(mock.base_url()),
-            key: Some(mock.secret().to_string()),
-            models: Some("suno_music,suno_lyrics".into()),
-            ..Default::default()
-        })
-        .expect("channel");
-    (user.id, key)
+/// A user with `quota`, an unlimited key and a channel to `mock`, made with
+/// the CLI on the database file before any server runs; returns the key.
+fn bootstrap(db: &Path, mock: &Mock, quota: i64) -> String {
+    let quota = quota.to_string();
+    let user = cli_on(
+        db,
+        &["user", "add", "--username", "crash", "--quota", &quota],
+    );
+    let user_id = user["id"].as_i64().expect("the user's id").to_string();
+    let key_args = [
+        "token",
+        "add",
+        "--user-id",
+        &user_id,
+        "--name",
+        "load",
+        "--unlimited",
+    ];
+    let key = cli_on(db, &key_args);
+    let base_url = mock.base_url();
+    cli_on(
+        db,
+        &[
+            "channel",
+            "add",
+            "--base-url",
+            &base_url,
+            "--key",
+            mock.secret(),
+        ],
+    );
+    key["key"].as_str().expect("the key").to_string()
 }
 
-fn submit(agent: &ureq::Agent, addr: SocketAddr, key: &str) -> Result<(u16, Value), String> {
-    let mut resp = agent
-        .post(&format!("http://{addr}/suno/submit/music"))
-        .header("Authorization", &format!("Bearer {key}"))
-        .content_type("application/json")
-        .send(json!({"prompt": "crash test", "tags": "rock"}).to_string())
-        .map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let body: Value = resp
-        .body_mut()
-        .read_to_string()
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    Ok((status, body))
+/// `POST /suno/submit/music` with `key`, on a server that may be dying.
+fn submit(
+    agent: &ureq::Agent,
+    server: &str,
+    key: &str,
+    body: &Value,
+) -> Result<(u16, Value), String> {
+    let url = format!("{server}/suno/submit/music");
+    let body = Some(body.to_string().into_bytes());
+    let (status, text) = send(agent, "POST", &url, &bearer(key), body)?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// The ledger audit of a database file by `taskcenter audit --json`.
+fn audit_file(db: &Path) -> Value {
+    let out = taskcenter(&["audit", "--db", path_str(db), "--json"]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("an audit report ({e}): {out:?}"))
 }
 
 #[test]
 fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tc.db");
-    let mock = Mock::start("127.0.0.1:0", MockConfig::default());
-    let (_, key) = bootstrap(&db, &mock, 10_000_000);
+    let mock = mock();
+    let key = bootstrap(&db, &mock, 10_000_000);
     let mut server = ServerProcess::start(&db, ROOT, &["--upstream-timeout-secs", "10"]);
     // The upstream answers after 1.5 s: the submission is in flight when
     // the signal arrives.
     mock.fail_next(1, Fault::Stall(1500));
-    let addr = server.addr;
-    let inflight = std::thread::spawn(move || submit(&agent(Duration::from_secs(20)), addr, &key));
+    let url = server.url("");
+    let body = json!({"prompt": "crash test", "tags": "rock"});
+    let inflight =
+        std::thread::spawn(move || submit(&agent(Duration::from_secs(20)), &url, &key, &body));
     let deadline = Instant::now() + Duration::from_secs(5);
     while mock.stats().submit == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -99,9 +102,8 @@ fn sigterm_lets_the_in_flight_request_finish_and_exits_zero() {
     assert_eq!(status, 200, "in-flight submission completed: {body}");
     assert_eq!(code, Some(0), "exit code after SIGTERM");
     // Nothing was half-written: the task is SUBMITTED and the books balance.
-    let store = Store::open(&db).unwrap();
-    let report = store.audit(taskcenter::clock::unix_now(), 3600).unwrap();
-    assert!(report.ok, "{:?}", report.violations);
+    let report = audit_file(&db);
+    assert_eq!(report["ok"], true, "{report}");
 }
 
 #[test]
@@ -109,13 +111,7 @@ fn sigint_stops_an_idle_server_with_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tc.db");
     let mut server = ServerProcess::start(&db, ROOT, &[]);
-    let (status, _) = {
-        let mut r = agent(Duration::from_secs(5))
-            .get(&server.url("/api/status"))
-            .call()
-            .unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    };
+    let (status, _) = server.request("GET", "/api/status", &vec![], None);
     assert_eq!(status, 200);
     server.signal("INT");
     assert_eq!(server.wait_exit(Duration::from_secs(5)), Some(0));
@@ -137,15 +133,8 @@ fn sigkill_at_random_moments_loses_nothing() {
     let mut rng = Rng::new(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tc.db");
-    let mock = Mock::start(
-        "127.0.0.1:0",
-        MockConfig {
-            music_duration_ms: 1500,
-            failure_ratio: 0.3,
-            ..Default::default()
-        },
-    );
-    let (user_id, key) = bootstrap(&db, &mock, 50_000 * 100_000);
+    let mock = mock_with(1500, 0.3);
+    let key = bootstrap(&db, &mock, 50_000 * 100_000);
     let flags = [
         "--poll-interval-ms",
         "200",
@@ -156,31 +145,20 @@ fn sigkill_at_random_moments_loses_nothing() {
         "--task-timeout-secs",
         "60",
     ];
-    let accepted = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
     for round in 0..10 {
         let server = ServerProcess::start(&db, ROOT, &flags);
         let stop = Arc::new(AtomicBool::new(false));
         let mut clients = Vec::new();
         for _ in 0..4 {
             let (stop, accepted, key) = (stop.clone(), accepted.clone(), key.clone());
-            let addr = server.addr;
+            let url = server.url("");
             clients.push(std::thread::spawn(move || {
                 let a = agent(Duration::from_secs(5));
-                let url = format!("http://{addr}/suno/submit/music");
+                let body = json!({"prompt": "crash test"});
                 while !stop.load(Ordering::SeqCst) {
-                    let r = a
-                        .post(&url)
-                        .header("Authorization", &format!("Bearer {key}"))
-                        .content_type("application/json")
-                        .send(json!({"prompt": "crash test"}).to_string());
-                    match r {
-                        Ok(mut resp) if resp.status().as_u16() == 200 => {
-                            let v: Value = resp
-                                .body_mut()
-                                .read_to_string()
-                                .ok()
-                                .and_then(|t| serde_json::from_str(&t).ok())
-                                .unwrap_or(Value::Null);
+                    match submit(&a, &url, &key, &body) {
+                        Ok((200, v)) => {
                             if let Some(id) = v["data"].as_str() {
                                 accepted.lock().unwrap().push(id.to_string());
                             }
@@ -208,18 +186,10 @@ fn sigkill_at_random_moments_loses_nothing() {
     // The last life: no more load, let every task settle (orphans after
     // their grace of 2 timeouts + 10 s).
     let server = ServerProcess::start(&db, ROOT, &flags);
-    let store = Store::open(&db).unwrap();
+    let files = Db::at(&db);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let in_flight: i64 = store
-            .conn()
-            .unwrap()
-            .query_row(
-                "SELECT COUNT(*) FROM tasks WHERE status NOT IN ('SUCCESS', 'FAILURE')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let in_flight = files.in_flight_count();
         if in_flight == 0 {
             break;
         }
@@ -232,26 +202,25 @@ fn sigkill_at_random_moments_loses_nothing() {
     // Invariants.
     let accepted = accepted.lock().unwrap().clone();
     assert!(!accepted.is_empty(), "the load submitted something");
-    for id in &accepted {
-        assert!(
-            store.user_task(user_id, id).unwrap().is_some(),
-            "accepted task {id} was lost"
+    // Every accepted task is still there for the key that submitted it.
+    for ids in accepted.chunks(100) {
+        let (status, body) = server.request(
+            "POST",
+            "/suno/fetch",
+            &bearer(&key),
+            Some(&json!({ "ids": ids })),
         );
+        let found = suno_data(status, &body).as_array().map_or(0, Vec::len);
+        assert_eq!(found, ids.len(), "accepted tasks were lost: {body}");
     }
-    let report = store.audit(taskcenter::clock::unix_now(), 3600).unwrap();
-    assert!(report.ok, "audit after crashes: {:?}", report.violations);
-    let (status, _) = {
-        let mut r = agent(Duration::from_secs(5))
-            .get(&server.url("/api/status"))
-            .call()
-            .unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    };
+    let report = audit_file(&db);
+    assert_eq!(report["ok"], true, "audit after crashes: {report}");
+    let (status, _) = server.request("GET", "/api/status", &vec![], None);
     assert_eq!(status, 200, "the server still answers");
     eprintln!(
         "crash test: {} accepted, {} tasks, {} log rows, audit ok",
         accepted.len(),
-        report.tasks,
-        report.logs
+        report["tasks"],
+        report["logs"]
     );
 }

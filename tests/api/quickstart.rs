@@ -4,79 +4,18 @@
 //! song submitted with the printed API key that must reach SUCCESS in
 //! `GET /api/task/self`. If this fails, the README's first run fails too.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::mock::{Mock, MockConfig};
-use crate::process_support::{ServerProcess, agent};
+use crate::kit::process::{ServerProcess, cli_on, path_str, taskcenter};
+use crate::kit::{Headers, as_user, bearer, mock_with};
 
 const ROOT_TOKEN: &str = "quickstart-root-token-0123456789abc";
-const SECRET: &str = "quickstart-mock-secret";
 /// The poll interval the server runs with (the README uses 2000 ms).
 const POLL_INTERVAL_MS: &str = "200";
 /// A song costs 0.1 USD at ratio 1: 0.1 × 500,000 quota units.
 const SONG: i64 = 50_000;
-
-/// Runs `taskcenter <args> --db <db>` and returns what it printed, as JSON.
-fn cli(db: &Path, args: &[&str]) -> Value {
-    let out = run_cli(db, args);
-    assert!(
-        out.status.success(),
-        "taskcenter {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "taskcenter {args:?} printed something that is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn run_cli(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_taskcenter"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run taskcenter {args:?}: {e}"))
-}
-
-/// Sends a request and returns the status with the JSON body.
-fn send(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    headers: &[(&str, String)],
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut builder = ureq::http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        builder = builder.header(*name, value.as_str());
-    }
-    let result = match body {
-        Some(body) => agent.run(
-            builder
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .expect("build the request"),
-        ),
-        None => agent.run(builder.body(()).expect("build the request")),
-    };
-    let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("{method} {url}: cannot read the body: {e}"));
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{method} {url}: {status} with a non-JSON body ({e}): {text}"));
-    (status, value)
-}
 
 #[test]
 fn quickstart_from_cli_setup_to_a_finished_song() {
@@ -84,22 +23,15 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     let db = dir.path().join("data").join("taskcenter.db");
 
     // Terminal 1: the mock upstream (a song takes a second here, 20 s in the README).
-    let mock = Mock::start(
-        "127.0.0.1:0",
-        MockConfig {
-            music_duration_ms: 1000,
-            secret: SECRET.to_string(),
-            ..Default::default()
-        },
-    );
+    let mock = mock_with(1000, 0.0);
+    let secret = mock.secret();
 
     // Terminal 2: `taskcenter serve --root-token ... --poll-interval-ms ...`,
     // killed by the guard's Drop whatever happens below.
     let server = ServerProcess::start(&db, ROOT_TOKEN, &["--poll-interval-ms", POLL_INTERVAL_MS]);
-    let http = agent(Duration::from_secs(30));
 
     // Terminal 3: channel, user and key with the CLI, on the file the server is using.
-    let channel = cli(
+    let channel = cli_on(
         &db,
         &[
             "channel",
@@ -109,16 +41,16 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
             "--base-url",
             &mock.base_url(),
             "--key",
-            SECRET,
+            secret,
         ],
     );
     let channel_id = channel["id"].as_i64().expect("the channel's id");
     assert!(
-        !channel.to_string().contains(SECRET),
+        !channel.to_string().contains(secret),
         "the channel secret is printed: {channel}"
     );
 
-    let alice = cli(
+    let alice = cli_on(
         &db,
         &["user", "add", "--username", "alice", "--quota", "5000000"],
     );
@@ -132,7 +64,7 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
         .expect("alice's access token")
         .to_string();
 
-    let token = cli(
+    let token = cli_on(
         &db,
         &[
             "token",
@@ -149,11 +81,10 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     assert!(key.starts_with("sk-"), "API key {key}");
 
     // Submit a song with the key.
-    let (status, submitted) = send(
-        &http,
+    let (status, submitted) = server.request(
         "POST",
-        &server.url("/suno/submit/music"),
-        &[("Authorization", format!("Bearer {key}"))],
+        "/suno/submit/music",
+        &bearer(&key),
         Some(&json!({
             "prompt": "[Verse]\nWalking down the streets of a sleeping town",
             "title": "City Lights",
@@ -169,15 +100,15 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     assert!(task_id.starts_with("task_"), "task id {task_id}");
 
     // Watch it reach SUCCESS with the seed's request.
-    let as_alice = [
+    let as_alice: Headers = vec![
         ("Authorization", format!("Bearer {user_token}")),
         ("New-Api-User", format!("Bearer {user_id}")),
     ];
-    let list_url = server.url("/api/task/self?p=1&page_size=20&action=song");
+    let list = "/api/task/self?p=1&page_size=20&action=song";
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     let task = loop {
-        let (status, page) = send(&http, "GET", &list_url, &as_alice, None);
+        let (status, page) = server.request("GET", list, &as_alice, None);
         assert_eq!(status, 200, "task list: {page}");
         assert_eq!(page["success"], true, "task list: {page}");
         assert_eq!(page["data"]["total"], 1, "task list: {page}");
@@ -218,15 +149,10 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     );
 
     // The root token sees the same task with its channel.
-    let as_root = [
-        ("Authorization", format!("Bearer {ROOT_TOKEN}")),
-        ("New-Api-User", "1".to_string()),
-    ];
-    let (status, all) = send(
-        &http,
+    let (status, all) = server.request(
         "GET",
-        &server.url(&format!("/api/task/?task_id={task_id}")),
-        &as_root,
+        &format!("/api/task/?task_id={task_id}"),
+        &as_user(1, ROOT_TOKEN),
         None,
     );
     assert_eq!(status, 200, "admin list: {all}");
@@ -234,11 +160,11 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     assert_eq!(all["data"]["items"][0]["username"], "alice", "{all}");
 
     // The song was paid for once, by the user and by the key.
-    let (status, me) = send(&http, "GET", &server.url("/api/user/self"), &as_alice, None);
+    let (status, me) = server.request("GET", "/api/user/self", &as_alice, None);
     assert_eq!(status, 200, "user self: {me}");
     assert_eq!(me["data"]["quota"], 5_000_000 - SONG, "{me}");
     assert_eq!(me["data"]["used_quota"], SONG, "{me}");
-    let (status, keys) = send(&http, "GET", &server.url("/api/token/"), &as_alice, None);
+    let (status, keys) = server.request("GET", "/api/token/", &as_alice, None);
     assert_eq!(status, 200, "keys: {keys}");
     assert_eq!(
         keys["data"]["items"][0]["remain_quota"],
@@ -247,7 +173,8 @@ fn quickstart_from_cli_setup_to_a_finished_song() {
     );
 
     // And the books balance, checked on the file while the server runs.
-    let audit = run_cli(&db, &["audit", "--poll-interval-ms", POLL_INTERVAL_MS]);
+    let db = path_str(&db);
+    let audit = taskcenter(&["audit", "--poll-interval-ms", POLL_INTERVAL_MS, "--db", db]);
     let report = String::from_utf8_lossy(&audit.stdout);
     assert!(
         audit.status.success() && report.trim_end().ends_with("OK"),

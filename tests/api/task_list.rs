@@ -3,49 +3,32 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
-use taskcenter::domain::TaskStatus;
-use taskcenter::store::tasks::NewTask;
-
-use crate::helpers::{
-    Headers, TestApp, as_root, as_user, assert_error, assert_ok, item_ids, items, mentions,
-    spawn_app, task,
+use crate::kit::{
+    ALL_STATUSES, Headers, RELAY_TASK_FIELDS, TaskSpec, TaskStatus, TestApp, as_root, as_user,
+    assert_error, assert_no_private_task_field, assert_ok, field_names, item_ids, items, mentions,
+    new_task_id, newest_first, spawn_app, task,
 };
+use serde_json::{Value, json};
 
-/// The fields of a task in the seed's response, `channel_id` aside.
-const SEED_FIELDS: [&str; 16] = [
+/// The fields of a task in the seed's response, `channel_id` aside: what a
+/// relay client sees, and these.
+const SEED_FIELDS_BEYOND_RELAY: [&str; 7] = [
     "id",
     "created_at",
     "updated_at",
-    "task_id",
     "platform",
     "user_id",
     "quota",
-    "action",
-    "status",
-    "fail_reason",
-    "submit_time",
-    "start_time",
-    "finish_time",
-    "progress",
     "properties",
-    "data",
 ];
 
-/// Stored columns that no response may show.
-const PRIVATE_FIELDS: [&str; 11] = [
-    "upstream_task_id",
-    "token_id",
-    "model_name",
-    "model_price",
-    "group_ratio",
-    "refunded",
-    "next_poll_at_ms",
-    "next_poll_at",
-    "poll_attempts",
-    "poll_failures",
-    "channel_id",
-];
+/// The fields of a task in the seed's response, `channel_id` aside.
+fn seed_fields() -> BTreeSet<&'static str> {
+    RELAY_TASK_FIELDS
+        .into_iter()
+        .chain(SEED_FIELDS_BEYOND_RELAY)
+        .collect()
+}
 
 /// Two users with tasks spread over statuses, platforms, actions, channels
 /// and times, inserted out of time order so id order and time order differ.
@@ -55,7 +38,7 @@ struct Fixture {
     alice_token: String,
     alice_headers: Headers,
     /// (row id, what was inserted), in insertion order.
-    tasks: Vec<(i64, NewTask)>,
+    tasks: Vec<(i64, TaskSpec)>,
     /// The public id of one of alice's tasks, for the task_id filter.
     target_task_id: String,
 }
@@ -67,8 +50,8 @@ fn spec(
     status: TaskStatus,
     channel_id: i64,
     submit_time: i64,
-) -> NewTask {
-    NewTask {
+) -> TaskSpec {
+    TaskSpec {
         platform: platform.into(),
         action: action.into(),
         status,
@@ -83,13 +66,13 @@ fn fixture() -> Fixture {
     let app = spawn_app();
     let (alice, alice_token) = app.create_user("alice", 1, 0);
     let (bob, _) = app.create_user("bob", 1, 0);
-    let target_task_id = taskcenter::secrets::new_task_id();
+    let target_task_id = new_task_id();
     let specs = vec![
         spec(alice, "suno", "MUSIC", Success, 1, 1000),
         spec(alice, "suno", "LYRICS", Failure, 2, 2000),
         spec(alice, "kling", "VIDEO", InProgress, 1, 3000),
         spec(alice, "suno", "MUSIC", Queued, 2, 4000),
-        NewTask {
+        TaskSpec {
             task_id: target_task_id.clone(),
             ..spec(alice, "suno", "MUSIC", Success, 2, 5000)
         },
@@ -113,15 +96,8 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     /// Row ids of the tasks matching `pred`, newest first.
-    fn expected(&self, pred: impl Fn(&NewTask) -> bool) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| pred(t))
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids
+    fn expected(&self, pred: impl Fn(&TaskSpec) -> bool) -> Vec<i64> {
+        newest_first(&self.tasks, pred)
     }
 
     fn list_self(&self, query: &str) -> Value {
@@ -138,7 +114,7 @@ impl Fixture {
 
     /// Asserts both lists answer `query` with exactly the tasks matching `pred`
     /// (alice's own for the user list).
-    fn assert_filter(&self, query: &str, pred: &dyn Fn(&NewTask) -> bool) {
+    fn assert_filter(&self, query: &str, pred: &dyn Fn(&TaskSpec) -> bool) {
         let query = format!("page_size=100&{query}");
         let mine = self.expected(|t| t.user_id == self.alice && pred(t));
         let data = self.list_self(&query);
@@ -152,7 +128,7 @@ impl Fixture {
     }
 }
 
-type Pred = Box<dyn Fn(&NewTask) -> bool>;
+type Pred = Box<dyn Fn(&TaskSpec) -> bool>;
 
 /// Each filter the user list accepts, as (query, meaning).
 fn user_filters(target_task_id: &str) -> Vec<(String, Pred)> {
@@ -160,7 +136,7 @@ fn user_filters(target_task_id: &str) -> Vec<(String, Pred)> {
     vec![
         (
             "status=success".into(),
-            Box::new(|t: &NewTask| t.status == TaskStatus::Success),
+            Box::new(|t: &TaskSpec| t.status == TaskStatus::Success),
         ),
         ("platform=suno".into(), Box::new(|t| t.platform == "suno")),
         ("action=song".into(), Box::new(|t| t.action == "MUSIC")),
@@ -189,14 +165,8 @@ fn both_lists_answer_in_the_success_envelope() {
         let (status, body) = f.app.get(path, &headers);
         let data = assert_ok(status, &body);
         assert_eq!(body["message"], "", "{path}");
-        let keys: BTreeSet<&str> = data
-            .as_object()
-            .expect("data is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            field_names(data),
             BTreeSet::from(["items", "total", "page", "page_size"]),
             "{path}"
         );
@@ -249,16 +219,8 @@ fn user_items_have_the_seed_fields_and_nothing_private() {
     let data = f.list_self("");
     assert!(!items(&data).is_empty());
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("item is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        for private in PRIVATE_FIELDS {
-            assert!(!keys.contains(private), "user item shows {private}: {item}");
-        }
-        assert_eq!(keys, BTreeSet::from(SEED_FIELDS), "user item: {item}");
+        assert_no_private_task_field(item);
+        assert_eq!(field_names(item), seed_fields(), "user item: {item}");
     }
 }
 
@@ -266,16 +228,10 @@ fn user_items_have_the_seed_fields_and_nothing_private() {
 fn admin_items_add_channel_id_and_username() {
     let f = fixture();
     let data = f.list_all("page_size=100");
-    let mut expected_keys = BTreeSet::from(SEED_FIELDS);
+    let mut expected_keys = seed_fields();
     expected_keys.extend(["channel_id", "username"]);
     for item in items(&data) {
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("item is an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, expected_keys, "admin item: {item}");
+        assert_eq!(field_names(item), expected_keys, "admin item: {item}");
         let id = item["id"].as_i64().expect("id");
         let (_, inserted) = f
             .tasks
@@ -295,8 +251,8 @@ fn admin_items_add_channel_id_and_username() {
 #[test]
 fn items_show_what_was_stored() {
     let app = spawn_app();
-    let stored = NewTask {
-        task_id: taskcenter::secrets::new_task_id(),
+    let stored = TaskSpec {
+        task_id: new_task_id(),
         status: TaskStatus::Failure,
         fail_reason: "upstream said no".into(),
         progress: "100%".into(),
@@ -355,7 +311,7 @@ fn status_filter_is_case_insensitive() {
 #[test]
 fn every_status_word_is_a_valid_filter() {
     let f = fixture();
-    for status in taskcenter::domain::status::ALL_STATUSES {
+    for status in ALL_STATUSES {
         f.assert_filter(&format!("status={status}"), &|t| t.status == status);
     }
 }
@@ -514,7 +470,7 @@ fn seed_request_returns_the_seed_shape() {
 /// An app where root owns `n` tasks; returns their row ids newest first.
 fn app_with_tasks(n: i64) -> (TestApp, Vec<i64>) {
     let app = spawn_app();
-    let tasks: Vec<NewTask> = (0..n).map(|i| task(1, 1000 + i)).collect();
+    let tasks: Vec<TaskSpec> = (0..n).map(|i| task(1, 1000 + i)).collect();
     let mut ids = app.insert_tasks(&tasks);
     ids.reverse();
     (app, ids)
@@ -642,7 +598,7 @@ fn unknown_status_is_400_naming_the_valid_values() {
     let app = spawn_app();
     for word in ["DONE", "succeeded", "1", "SUCCESS_"] {
         let message = assert_bad_request(&app, &format!("status={word}"), "status");
-        for valid in taskcenter::domain::status::ALL_STATUSES {
+        for valid in ALL_STATUSES {
             assert!(
                 message.contains(valid.as_str()),
                 "status={word}: the message lists {valid}: {message}"
@@ -685,11 +641,7 @@ fn non_numeric_channel_id_is_400_on_the_admin_list() {
 fn database_error_is_a_500_with_a_message_not_an_empty_success() {
     let app = spawn_app();
     app.insert_tasks(&[task(1, 100)]);
-    app.store
-        .conn()
-        .expect("a connection")
-        .execute_batch("DROP TABLE tasks")
-        .expect("drop the tasks table");
+    app.db.execute("DROP TABLE tasks", []);
     for path in ["/api/task/self", "/api/task/"] {
         let (status, body) = app.get(path, &as_root());
         assert_error(status, &body, 500);

@@ -3,25 +3,27 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Headers, as_root, as_user, assert_error, assert_ok, items};
-use crate::relay_support::{Env, MUSIC_CHARGE, assert_relay_error};
+use crate::kit::{
+    Headers, MUSIC_CHARGE, Settings, TestApp, as_root, as_user, assert_error, assert_ok,
+    assert_relay_error, items, spawn_app_with, spawn_relay_app,
+};
 
 fn is_api_key(key: &str) -> bool {
     key.strip_prefix("sk-")
         .is_some_and(|rest| rest.len() == 48 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-fn listed_keys(env: &Env, headers: &Headers) -> Value {
-    let (status, body) = env.get("/api/token/", headers);
+fn listed_keys(app: &TestApp, headers: &Headers) -> Value {
+    let (status, body) = app.get("/api/token/", headers);
     assert_ok(status, &body).clone()
 }
 
 #[test]
 fn creating_a_key_shows_it_once() {
-    let env = Env::new();
-    let (id, token) = env.app.create_user("alice", 1, 0);
+    let app = spawn_app_with(Settings::relay());
+    let (id, token) = app.create_user("alice", 1, 0);
     let headers = as_user(id, &token);
-    let (status, body) = env.post(
+    let (status, body) = app.post(
         "/api/token/",
         &headers,
         &json!({"name": "laptop", "remain_quota": 123_456, "expired_time": 4_102_444_800i64}),
@@ -39,7 +41,7 @@ fn creating_a_key_shows_it_once() {
     assert_eq!(data["expired_time"], 4_102_444_800i64);
 
     // Defaults.
-    let (status, body) = env.post("/api/token/", &headers, &json!({"name": "plain"}));
+    let (status, body) = app.post("/api/token/", &headers, &json!({"name": "plain"}));
     let data = assert_ok(status, &body);
     assert_eq!(data["remain_quota"], 0);
     assert_eq!(data["unlimited_quota"], false);
@@ -48,7 +50,7 @@ fn creating_a_key_shows_it_once() {
     assert_ne!(other, key, "every key is new");
 
     // The list never shows a key or its hash.
-    let list = listed_keys(&env, &headers);
+    let list = listed_keys(&app, &headers);
     let text = list.to_string();
     assert!(
         !text.contains(key) && !text.contains(other),
@@ -62,13 +64,12 @@ fn creating_a_key_shows_it_once() {
 
 #[test]
 fn the_list_shows_own_keys_newest_first_with_pages() {
-    let env = Env::new();
-    let alice = env.customer("alice", 0);
-    let bob = env.customer("bob", 0);
+    let app = spawn_app_with(Settings::relay());
+    let [alice, bob] = app.customers(["alice", "bob"], 0);
     for i in 0..4 {
-        env.new_key(&alice.headers, &json!({"name": format!("k{i}")}));
+        app.new_key(&alice.headers, &json!({"name": format!("k{i}")}));
     }
-    let list = listed_keys(&env, &alice.headers);
+    let list = listed_keys(&app, &alice.headers);
     assert_eq!(list["total"], 5, "the customer key and four more: {list}");
     let names: Vec<&str> = items(&list)
         .iter()
@@ -77,7 +78,7 @@ fn the_list_shows_own_keys_newest_first_with_pages() {
     assert_eq!(names, ["k3", "k2", "k1", "k0", "main"]);
     assert!(items(&list).iter().all(|k| k["user_id"] == alice.id));
 
-    let (status, body) = env.get("/api/token/?p=2&page_size=2", &alice.headers);
+    let (status, body) = app.get("/api/token/?p=2&page_size=2", &alice.headers);
     let page = assert_ok(status, &body);
     assert_eq!(page["page"], 2);
     assert_eq!(page["page_size"], 2);
@@ -88,19 +89,19 @@ fn the_list_shows_own_keys_newest_first_with_pages() {
         .collect();
     assert_eq!(names, ["k1", "k0"]);
 
-    let list = listed_keys(&env, &bob.headers);
+    let list = listed_keys(&app, &bob.headers);
     assert_eq!(list["total"], 1, "bob sees his key only: {list}");
     assert_eq!(items(&list)[0]["id"], bob.key_id);
 
-    let (status, body) = env.get("/api/token/?page_size=0", &alice.headers);
+    let (status, body) = app.get("/api/token/?page_size=0", &alice.headers);
     assert_error(status, &body, 400);
 }
 
 #[test]
 fn updating_a_key_changes_only_what_is_given() {
-    let env = Env::new();
-    let alice = env.customer_with_key("alice", 0, &json!({"name": "k", "remain_quota": 10}));
-    let (status, body) = env.put(
+    let app = spawn_app_with(Settings::relay());
+    let alice = app.customer_with_key("alice", 0, &json!({"name": "k", "remain_quota": 10}));
+    let (status, body) = app.put(
         "/api/token/",
         &alice.headers,
         &json!({"id": alice.key_id, "name": "renamed", "remain_quota": 777}),
@@ -115,7 +116,7 @@ fn updating_a_key_changes_only_what_is_given() {
         "an update does not show the key: {data}"
     );
 
-    let (status, body) = env.put(
+    let (status, body) = app.put(
         "/api/token/",
         &alice.headers,
         &json!({"id": alice.key_id, "unlimited_quota": true, "status": 2}),
@@ -129,15 +130,15 @@ fn updating_a_key_changes_only_what_is_given() {
 
 #[test]
 fn invalid_key_fields_are_400() {
-    let env = Env::new();
-    let alice = env.customer("alice", 0);
+    let app = spawn_app_with(Settings::relay());
+    let alice = app.customer("alice", 0);
     for body in [
         json!({"name": "neg", "remain_quota": -1}),
         json!({"name": "exp", "expired_time": -2}),
         json!({"name": "x".repeat(65)}),
         json!({"name": 5}),
     ] {
-        let (status, resp) = env.post("/api/token/", &alice.headers, &body);
+        let (status, resp) = app.post("/api/token/", &alice.headers, &body);
         assert_error(status, &resp, 400);
     }
     for body in [
@@ -147,34 +148,32 @@ fn invalid_key_fields_are_400() {
         json!({"id": alice.key_id, "expired_time": -7}),
         json!({"name": "no id"}),
     ] {
-        let (status, resp) = env.put("/api/token/", &alice.headers, &body);
+        let (status, resp) = app.put("/api/token/", &alice.headers, &body);
         assert_error(status, &resp, 400);
     }
-    let (status, body) = env.delete("/api/token/abc", &alice.headers);
+    let (status, body) = app.delete("/api/token/abc", &alice.headers);
     assert_error(status, &body, 400);
-    let (status, body) = env.request("POST", "/api/token/", &alice.headers, Some(b"{".to_vec()));
+    let (status, body) = app.request("POST", "/api/token/", &alice.headers, Some(b"{".to_vec()));
     assert_error(status, &body, 400);
 }
 
 #[test]
 fn nobody_touches_another_users_keys() {
-    let env = Env::new();
-    let _up = env.upstream("main", 0);
-    let alice = env.customer("alice", 1_000_000);
-    let bob = env.customer("bob", 1_000_000);
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
 
-    let (status, body) = env.put(
+    let (status, body) = app.put(
         "/api/token/",
         &bob.headers,
         &json!({"id": alice.key_id, "status": 2, "name": "stolen"}),
     );
     assert_error(status, &body, 404);
-    let (status, body) = env.delete(&format!("/api/token/{}", alice.key_id), &bob.headers);
+    let (status, body) = app.delete(&format!("/api/token/{}", alice.key_id), &bob.headers);
     assert_error(status, &body, 404);
     // Root has no more right to a user's keys than anyone else.
-    let (status, body) = env.delete(&format!("/api/token/{}", alice.key_id), &as_root());
+    let (status, body) = app.delete(&format!("/api/token/{}", alice.key_id), &as_root());
     assert_error(status, &body, 404);
-    let (status, body) = env.put(
+    let (status, body) = app.put(
         "/api/token/",
         &bob.headers,
         &json!({"id": 999_999, "name": "x"}),
@@ -182,32 +181,31 @@ fn nobody_touches_another_users_keys() {
     assert_error(status, &body, 404);
 
     // Alice's key is untouched and still works.
-    let key = env.key(&alice);
+    let key = app.db.key(alice.key_id);
     assert_eq!(key.status, 1);
     assert_eq!(key.name, "main");
-    env.submit_music(&alice.key, "still mine");
+    app.submit_music(&alice.key, "still mine");
 }
 
 #[test]
 fn a_deleted_key_stops_working() {
-    let env = Env::new();
-    let _up = env.upstream("main", 0);
-    let alice = env.customer("alice", 1_000_000);
-    env.submit_music(&alice.key, "before");
-    let (status, body) = env.delete(&format!("/api/token/{}", alice.key_id), &alice.headers);
+    let (app, _up) = spawn_relay_app();
+    let alice = app.customer("alice", 1_000_000);
+    app.submit_music(&alice.key, "before");
+    let (status, body) = app.delete(&format!("/api/token/{}", alice.key_id), &alice.headers);
     assert_ok(status, &body);
-    let (status, body) = env.submit(&alice.key, "music", &json!({"prompt": "after"}));
+    let (status, body) = app.submit(&alice.key, "music", &json!({"prompt": "after"}));
     assert_relay_error(status, &body, 401, "unauthorized");
-    assert_eq!(listed_keys(&env, &alice.headers)["total"], 0);
-    let (status, body) = env.delete(&format!("/api/token/{}", alice.key_id), &alice.headers);
+    assert_eq!(listed_keys(&app, &alice.headers)["total"], 0);
+    let (status, body) = app.delete(&format!("/api/token/{}", alice.key_id), &alice.headers);
     assert_error(status, &body, 404);
-    assert_eq!(env.quota(alice.id), 1_000_000 - MUSIC_CHARGE);
+    assert_eq!(app.db.quota(alice.id), 1_000_000 - MUSIC_CHARGE);
 }
 
 #[test]
 fn key_routes_need_a_logged_in_user() {
-    let env = Env::new();
-    let alice = env.customer("alice", 0);
+    let app = spawn_app_with(Settings::relay());
+    let alice = app.customer("alice", 0);
     // An API key is not a management credential.
     let as_key = vec![
         ("Authorization", format!("Bearer {}", alice.key)),
@@ -224,10 +222,10 @@ fn key_routes_need_a_logged_in_user() {
                 .to_string()
                 .into_bytes()
         });
-        let (status, resp) = env.request(method, path, &vec![], body.clone());
+        let (status, resp) = app.request(method, path, &vec![], body.clone());
         assert_error(status, &resp, 401);
-        let (status, resp) = env.request(method, path, &as_key, body);
+        let (status, resp) = app.request(method, path, &as_key, body);
         assert_error(status, &resp, 401);
     }
-    assert_eq!(env.key(&alice).name, "main");
+    assert_eq!(app.db.key(alice.key_id).name, "main");
 }

@@ -3,16 +3,10 @@
 
 use serde_json::json;
 
-use crate::helpers::{
-    Headers, ROOT_TOKEN, as_root, as_user, assert_error, assert_ok, mentions, spawn_app,
+use crate::kit::{
+    Headers, ROOT_TOKEN, as_root, as_user, assert_error, assert_ok, mentions, request_head,
+    root_auth, spawn_app, unix_now,
 };
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
-}
 
 #[test]
 fn status_needs_no_auth_and_reports_version_and_start_time() {
@@ -50,7 +44,7 @@ fn user_self_shows_the_root_account() {
 #[test]
 fn user_self_shows_the_callers_account_and_no_secret() {
     let app = spawn_app();
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &as_root(),
         &json!({
@@ -96,7 +90,7 @@ fn user_self_shows_the_callers_account_and_no_secret() {
 #[test]
 fn root_creates_a_common_user_whose_token_works() {
     let app = spawn_app();
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &as_root(),
         &json!({"username": "alice", "quota": 1000}),
@@ -112,8 +106,8 @@ fn root_creates_a_common_user_whose_token_works() {
     // At least 128 random bits: 22 alphanumerics carry about 131.
     assert!(token.len() >= 22, "token is long enough: {token}");
 
-    let (status, body) = app.get("/api/user/self", &as_user(id, token));
-    assert_eq!(assert_ok(status, &body)["username"], "alice");
+    let body = app.get_ok("/api/user/self", &as_user(id, token));
+    assert_eq!(body["username"], "alice");
 }
 
 #[test]
@@ -130,10 +124,10 @@ fn admin_creates_common_users_but_not_admins() {
     let (admin, admin_token) = app.create_user("admin", 10, 0);
     let admin_headers = as_user(admin, &admin_token);
 
-    let (status, body) = app.post_json("/api/user/", &admin_headers, &json!({"username": "carol"}));
+    let (status, body) = app.post("/api/user/", &admin_headers, &json!({"username": "carol"}));
     assert_eq!(assert_ok(status, &body)["role"], 1);
 
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &admin_headers,
         &json!({"username": "dave", "role": 10}),
@@ -141,14 +135,14 @@ fn admin_creates_common_users_but_not_admins() {
     let message = assert_error(status, &body, 403);
     assert!(message.contains("root"), "{message}");
     // Nothing was created: the name is still free.
-    let (status, body) = app.post_json("/api/user/", &as_root(), &json!({"username": "dave"}));
+    let (status, body) = app.post("/api/user/", &as_root(), &json!({"username": "dave"}));
     assert_ok(status, &body);
 }
 
 #[test]
 fn root_creates_an_admin_who_can_use_admin_routes() {
     let app = spawn_app();
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &as_root(),
         &json!({"username": "admin", "role": 10}),
@@ -166,14 +160,14 @@ fn nobody_creates_a_root_user() {
     let app = spawn_app();
     let (admin, admin_token) = app.create_user("admin", 10, 0);
     for headers in [as_root(), as_user(admin, &admin_token)] {
-        let (status, body) = app.post_json(
+        let (status, body) = app.post(
             "/api/user/",
             &headers,
             &json!({"username": "root2", "role": 100}),
         );
         assert_error(status, &body, 403);
     }
-    let (status, body) = app.post_json("/api/user/", &as_root(), &json!({"username": "root2"}));
+    let (status, body) = app.post("/api/user/", &as_root(), &json!({"username": "root2"}));
     assert_eq!(
         assert_ok(status, &body)["role"],
         1,
@@ -185,7 +179,7 @@ fn nobody_creates_a_root_user() {
 fn common_user_cannot_create_users() {
     let app = spawn_app();
     let (_, alice) = app.common_user("alice");
-    let (status, body) = app.post_json("/api/user/", &alice, &json!({"username": "mallory"}));
+    let (status, body) = app.post("/api/user/", &alice, &json!({"username": "mallory"}));
     assert_error(status, &body, 403);
 }
 
@@ -193,10 +187,10 @@ fn common_user_cannot_create_users() {
 fn duplicate_username_is_400() {
     let app = spawn_app();
     app.create_user("alice", 1, 0);
-    let (status, body) = app.post_json("/api/user/", &as_root(), &json!({"username": "alice"}));
+    let (status, body) = app.post("/api/user/", &as_root(), &json!({"username": "alice"}));
     let message = assert_error(status, &body, 400);
     assert!(message.contains("alice"), "names the username: {message}");
-    let (status, body) = app.post_json("/api/user/", &as_root(), &json!({"username": "root"}));
+    let (status, body) = app.post("/api/user/", &as_root(), &json!({"username": "root"}));
     assert_error(status, &body, 400);
 }
 
@@ -211,7 +205,7 @@ fn invalid_user_bodies_are_400() {
         (json!({"username": 5}), None),
         (json!({"username": "eve", "quota": "lots"}), None),
     ] {
-        let (status, reply) = app.post_json("/api/user/", &as_root(), &body);
+        let (status, reply) = app.post("/api/user/", &as_root(), &body);
         let message = assert_error(status, &reply, 400);
         if let Some(word) = word {
             assert!(mentions(&message, word), "{body}: names {word}: {message}");
@@ -236,14 +230,13 @@ fn malformed_or_empty_json_body_is_400() {
 #[test]
 fn body_declared_over_the_limit_is_413_before_it_is_sent() {
     let app = spawn_app();
-    let head = format!(
-        "POST /api/user/ HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {ROOT_TOKEN}\r\n\
-         New-Api-User: 1\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        app.addr,
-        2 * 1024 * 1024
+    let head = request_head(
+        "POST",
+        "/api/user/",
+        &root_auth(),
+        &format!("Content-Length: {}\r\n", 2 * 1024 * 1024),
     );
-    let (status, body) = app.raw_head(&head);
+    let (status, body) = app.exchange(&head, Vec::new());
     let message = assert_error(status, &body, 413);
     assert!(message.contains("1048576"), "names the limit: {message}");
 }
@@ -252,7 +245,7 @@ fn body_declared_over_the_limit_is_413_before_it_is_sent() {
 fn body_just_under_the_limit_is_read() {
     // A body near 1 MiB is parsed, so the limit is not set far too low.
     let app = spawn_app();
-    let (status, body) = app.post_json(
+    let (status, body) = app.post(
         "/api/user/",
         &as_root(),
         &json!({"username": "alice", "display_name": "x".repeat(1000 * 1000)}),
@@ -274,8 +267,8 @@ fn token_rotation_retires_the_old_token() {
 
     let (status, body) = app.get("/api/user/self", &as_user(alice, &old));
     assert_error(status, &body, 401);
-    let (status, body) = app.get("/api/user/self", &as_user(alice, &new));
-    assert_eq!(assert_ok(status, &body)["id"], alice);
+    let body = app.get_ok("/api/user/self", &as_user(alice, &new));
+    assert_eq!(body["id"], alice);
 }
 
 #[test]
@@ -287,21 +280,15 @@ fn access_tokens_are_stored_only_as_hashes() {
         .as_str()
         .expect("token")
         .to_string();
-    let conn = app.store.conn().expect("a connection");
-    let mut stmt = conn.prepare("SELECT * FROM users").expect("read users");
-    let columns = stmt.column_count();
-    let mut rows = stmt.query([]).expect("query users");
-    while let Some(row) = rows.next().expect("a row") {
-        for i in 0..columns {
-            let value: rusqlite::types::Value = row.get(i).expect("a value");
-            if let rusqlite::types::Value::Text(text) = value {
-                for secret in [ROOT_TOKEN, first.as_str(), rotated.as_str()] {
-                    assert!(
-                        !text.contains(secret),
-                        "a users column holds an access token in clear: {text}"
-                    );
-                }
-            }
+    // Every users row as text.
+    let rows = app.db.fingerprint();
+    let texts = rows.iter().filter(|line| line.starts_with("users: "));
+    for text in texts {
+        for secret in [ROOT_TOKEN, first.as_str(), rotated.as_str()] {
+            assert!(
+                !text.contains(secret),
+                "a users column holds an access token in clear: {text}"
+            );
         }
     }
 }

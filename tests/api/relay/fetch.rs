@@ -6,42 +6,18 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{as_root, assert_ok};
+use super::alice_with_two_channels;
+use crate::kit::{
+    RELAY_TASK_FIELDS, Settings, accepted_task_id, as_root, assert_no_private_task_field,
+    assert_ok, assert_relay_error, bearer, spawn_app_with, spawn_relay_app, suno_data,
+};
 use crate::mock::Fault;
-use crate::relay_support::{Env, accepted_task_id, assert_relay_error, suno_data};
-
-/// Fields of a relay task object.
-const TASK_FIELDS: [&str; 9] = [
-    "task_id",
-    "action",
-    "status",
-    "fail_reason",
-    "submit_time",
-    "start_time",
-    "finish_time",
-    "progress",
-    "data",
-];
-
-/// Stored columns a relay client must never see.
-const PRIVATE_FIELDS: [&str; 8] = [
-    "channel_id",
-    "upstream_task_id",
-    "token_id",
-    "key",
-    "model_price",
-    "group_ratio",
-    "refunded",
-    "next_poll_at_ms",
-];
 
 fn assert_relay_task_shape(task: &Value) {
-    for field in TASK_FIELDS {
+    for field in RELAY_TASK_FIELDS {
         assert!(task.get(field).is_some(), "{field} present: {task}");
     }
-    for field in PRIVATE_FIELDS {
-        assert!(task.get(field).is_none(), "{field} never shown: {task}");
-    }
+    assert_no_private_task_field(task);
 }
 
 fn ids_of(data: &Value) -> BTreeSet<String> {
@@ -54,15 +30,13 @@ fn ids_of(data: &Value) -> BTreeSet<String> {
 
 #[test]
 fn a_key_fetches_its_users_tasks_only() {
-    let env = Env::new();
-    let _up = env.upstream("main", 0);
-    let alice = env.customer("alice", 1_000_000);
-    let bob = env.customer("bob", 1_000_000);
-    let a1 = env.submit_music(&alice.key, "alice one");
-    let a2 = env.submit_music(&alice.key, "alice two");
-    let b1 = env.submit_music(&bob.key, "bob one");
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
+    let a1 = app.submit_music(&alice.key, "alice one");
+    let a2 = app.submit_music(&alice.key, "alice two");
+    let b1 = app.submit_music(&bob.key, "bob one");
     // A second key of alice's sees her tasks too.
-    let (_, alice_other_key) = env.new_key(
+    let (_, alice_other_key) = app.new_key(
         &alice.headers,
         &json!({"name": "second", "unlimited_quota": true}),
     );
@@ -73,7 +47,7 @@ fn a_key_fetches_its_users_tasks_only() {
         b1.clone(),
         "task_unknown".to_string(),
     ];
-    let (status, body) = env.fetch(&alice.key, &asked);
+    let (status, body) = app.fetch(&alice.key, &asked);
     let data = suno_data(status, &body);
     assert_eq!(ids_of(data), BTreeSet::from([a1.clone(), a2.clone()]));
     for task in data.as_array().expect("a list") {
@@ -81,34 +55,32 @@ fn a_key_fetches_its_users_tasks_only() {
         assert_eq!(task["action"], "MUSIC");
         assert_eq!(task["status"], "SUBMITTED");
     }
-    let (status, body) = env.fetch(&alice_other_key, &asked);
+    let (status, body) = app.fetch(&alice_other_key, &asked);
     assert_eq!(
         ids_of(suno_data(status, &body)),
         BTreeSet::from([a1.clone(), a2.clone()])
     );
 
-    let (status, body) = env.fetch(&bob.key, &asked);
+    let (status, body) = app.fetch(&bob.key, &asked);
     assert_eq!(
         ids_of(suno_data(status, &body)),
         BTreeSet::from([b1.clone()])
     );
 
     // Nothing known: an empty list, not an error.
-    let (status, body) = env.fetch(&bob.key, &[a1.clone(), "nope".into()]);
+    let (status, body) = app.fetch(&bob.key, &[a1.clone(), "nope".into()]);
     assert_eq!(suno_data(status, &body), &json!([]));
-    let (status, body) = env.fetch(&bob.key, &[]);
+    let (status, body) = app.fetch(&bob.key, &[]);
     assert_eq!(suno_data(status, &body), &json!([]));
 }
 
 #[test]
 fn fetching_one_task_is_404_for_unknown_ids_and_other_users() {
-    let env = Env::new();
-    let _up = env.upstream("main", 0);
-    let alice = env.customer("alice", 1_000_000);
-    let bob = env.customer("bob", 1_000_000);
-    let a1 = env.submit_music(&alice.key, "alice one");
+    let (app, _up) = spawn_relay_app();
+    let [alice, bob] = app.customers(["alice", "bob"], 1_000_000);
+    let a1 = app.submit_music(&alice.key, "alice one");
 
-    let (status, body) = env.fetch_one(&alice.key, &a1);
+    let (status, body) = app.fetch_one(&alice.key, &a1);
     let task = suno_data(status, &body);
     assert_relay_task_shape(task);
     assert_eq!(task["task_id"], a1.as_str());
@@ -125,29 +97,20 @@ fn fetching_one_task_is_404_for_unknown_ids_and_other_users() {
         (&alice.key, "task_00000000000000000000000000000000"),
         (&alice.key, "not-a-task"),
     ] {
-        let (status, body) = env.fetch_one(key, id);
+        let (status, body) = app.fetch_one(key, id);
         assert_relay_error(status, &body, 404, "task_not_exist");
     }
 }
 
 #[test]
 fn a_failed_task_is_fetched_with_its_reason() {
-    let env = Env::new();
-    let up = env.upstream("main", 0);
+    let (app, up) = spawn_relay_app();
     up.mock.set_fault(Fault::Http(500));
-    let alice = env.customer("alice", 1_000_000);
-    let (status, _) = env.submit(&alice.key, "music", &json!({"prompt": "doomed"}));
+    let alice = app.customer("alice", 1_000_000);
+    let (status, _) = app.submit(&alice.key, "music", &json!({"prompt": "doomed"}));
     assert_eq!(status, 500);
-    let conn = env.app.store.conn().expect("a connection");
-    let task_id: String = conn
-        .query_row(
-            "SELECT task_id FROM tasks WHERE user_id = ?1",
-            [alice.id],
-            |r| r.get(0),
-        )
-        .expect("the failed task");
-    drop(conn);
-    let (status, body) = env.fetch_one(&alice.key, &task_id);
+    let task_id = app.db.task_ids_of(alice.id).pop().expect("the failed task");
+    let (status, body) = app.fetch_one(&alice.key, &task_id);
     let task = suno_data(status, &body);
     assert_eq!(task["status"], "FAILURE");
     assert_eq!(task["progress"], "100%");
@@ -163,31 +126,31 @@ fn a_failed_task_is_fetched_with_its_reason() {
 
 #[test]
 fn more_than_100_ids_is_400() {
-    let env = Env::new();
-    let alice = env.customer("alice", 1_000_000);
+    let app = spawn_app_with(Settings::relay());
+    let alice = app.customer("alice", 1_000_000);
     let ids: Vec<String> = (0..100).map(|i| format!("task_{i}")).collect();
-    let (status, body) = env.fetch(&alice.key, &ids);
+    let (status, body) = app.fetch(&alice.key, &ids);
     assert_eq!(suno_data(status, &body), &json!([]), "100 is allowed");
     let ids: Vec<String> = (0..101).map(|i| format!("task_{i}")).collect();
-    let (status, body) = env.fetch(&alice.key, &ids);
+    let (status, body) = app.fetch(&alice.key, &ids);
     let message = assert_relay_error(status, &body, 400, "invalid_request");
     assert!(message.contains("100"), "names the limit: {message}");
 }
 
 #[test]
 fn fetch_needs_a_valid_key_and_a_valid_body() {
-    let env = Env::new();
-    let alice = env.customer("alice", 1_000_000);
-    let (status, body) = env.request(
+    let app = spawn_app_with(Settings::relay());
+    let alice = app.customer("alice", 1_000_000);
+    let (status, body) = app.request(
         "POST",
         "/suno/fetch",
         &vec![],
         Some(json!({"ids": []}).to_string().into_bytes()),
     );
     assert_relay_error(status, &body, 401, "unauthorized");
-    let (status, body) = env.fetch(&format!("sk-{}", "b".repeat(48)), &[]);
+    let (status, body) = app.fetch(&format!("sk-{}", "b".repeat(48)), &[]);
     assert_relay_error(status, &body, 401, "unauthorized");
-    let (status, body) = env.get("/suno/fetch/task_x", &vec![]);
+    let (status, body) = app.get("/suno/fetch/task_x", &vec![]);
     assert_relay_error(status, &body, 401, "unauthorized");
 
     for raw in [
@@ -196,10 +159,10 @@ fn fetch_needs_a_valid_key_and_a_valid_body() {
         b"not json",
         b"{\"ids\": [1, 2]}",
     ] {
-        let (status, body) = env.request(
+        let (status, body) = app.request(
             "POST",
             "/suno/fetch",
-            &crate::relay_support::bearer(&alice.key),
+            &bearer(&alice.key),
             Some(raw.to_vec()),
         );
         assert_relay_error(status, &body, 400, "invalid_request");
@@ -208,18 +171,15 @@ fn fetch_needs_a_valid_key_and_a_valid_body() {
 
 #[test]
 fn no_response_shows_a_channel_key_or_an_upstream_id() {
-    let env = Env::new();
-    let first = env.upstream("first", 10);
-    let second = env.upstream("second", 0);
-    let alice = env.customer("alice", 10_000_000);
+    let (app, first, second, alice) = alice_with_two_channels(Fault::None);
 
     // Accepted music and lyrics, a retried job, a continuation, a failure.
-    let music = env.submit_music(&alice.key, "plain");
-    let (status, body) = env.submit(&alice.key, "lyrics", &json!({"prompt": "the sea"}));
+    let music = app.submit_music(&alice.key, "plain");
+    let (status, body) = app.submit(&alice.key, "lyrics", &json!({"prompt": "the sea"}));
     let lyrics = accepted_task_id(status, &body);
     first.mock.fail_next(1, Fault::Http(500));
-    let retried = env.submit_music(&alice.key, "retried");
-    let (status, body) = env.submit(
+    let retried = app.submit_music(&alice.key, "retried");
+    let (status, body) = app.submit(
         &alice.key,
         "music",
         &json!({"prompt": "more", "continue_clip_id": "c1", "task_id": music}),
@@ -227,7 +187,7 @@ fn no_response_shows_a_channel_key_or_an_upstream_id() {
     let continued = accepted_task_id(status, &body);
     first.mock.set_fault(Fault::Http(500));
     second.mock.set_fault(Fault::Http(500));
-    let (status, _) = env.submit(&alice.key, "music", &json!({"prompt": "failed"}));
+    let (status, _) = app.submit(&alice.key, "music", &json!({"prompt": "failed"}));
     assert_eq!(status, 500);
 
     // Every way to look at tasks, channels, keys and options.
@@ -237,26 +197,26 @@ fn no_response_shows_a_channel_key_or_an_upstream_id() {
         retried.clone(),
         continued.clone(),
     ];
-    let (status, body) = env.fetch(&alice.key, &ids);
+    let (status, body) = app.fetch(&alice.key, &ids);
     assert_eq!(suno_data(status, &body).as_array().map(Vec::len), Some(4));
     for id in &ids {
-        let (status, body) = env.fetch_one(&alice.key, id);
+        let (status, body) = app.fetch_one(&alice.key, id);
         suno_data(status, &body);
     }
     for path in ["/api/task/self", "/api/user/self", "/api/token/"] {
-        let (status, body) = env.get(path, &alice.headers);
+        let (status, body) = app.get(path, &alice.headers);
         assert_ok(status, &body);
     }
     for path in ["/api/task/", "/api/channel/", "/api/option/"] {
-        let (status, body) = env.get(path, &as_root());
+        let (status, body) = app.get(path, &as_root());
         assert_ok(status, &body);
     }
     for up in [&first, &second] {
-        let view = env.channel_view(up.channel_id);
+        let view = app.channel_view(up.channel_id);
         let shown = view["key"].as_str().expect("a masked key");
         assert_ne!(shown, up.mock.secret(), "the key is masked");
         assert!(shown.contains('*'), "masked: {shown}");
-        let (status, body) = env.put(
+        let (status, body) = app.put(
             "/api/channel/",
             &as_root(),
             &json!({"id": up.channel_id, "name": "renamed"}),
@@ -271,6 +231,6 @@ fn no_response_shows_a_channel_key_or_an_upstream_id() {
         .filter_map(|s| s.upstream_id)
         .collect();
     assert_eq!(upstream_ids.len(), 4, "four jobs were accepted upstream");
-    assert!(env.responses_seen() > 20);
-    env.assert_nothing_leaked();
+    assert!(app.responses_seen() > 20);
+    app.assert_nothing_leaked();
 }

@@ -1,0 +1,256 @@
+//! `TestApp`: the real server on 127.0.0.1:0 over a fresh temporary database
+//! file, served in-process on its own runtime and stopped when dropped.
+//!
+//! `spawn_app()` runs the library's default configuration; `spawn_app_with`
+//! takes [`Settings`], the few knobs tests turn. This file is where the kit
+//! builds the library's `Config`, opens its `Store` and calls
+//! `taskcenter::run`. Set `TEST_LOG=1` to see the server's log on stderr.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use taskcenter::Config;
+use taskcenter::store::Store;
+use tokio::sync::oneshot;
+
+use super::assert::LeakWatch;
+use super::db::Db;
+use super::http::agent;
+use super::worker::Passes;
+
+/// Access token of the root user (id 1) of every test app.
+pub const ROOT_TOKEN: &str = "test-root-token-0123456789abcdefghij";
+
+/// The task timeout of [`Settings::manual`], in s.
+pub const MANUAL_TASK_TIMEOUT_SECS: i64 = 600;
+/// The poll interval of [`Settings::manual`], in ms.
+pub const MANUAL_POLL_INTERVAL_MS: i64 = 1000;
+
+/// What a test may change about the server it starts; the rest is the
+/// library's default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    worker: bool,
+    upstream_timeout_secs: Option<u64>,
+    retry_times: Option<u32>,
+    poll_interval_ms: Option<u64>,
+    task_timeout_secs: Option<u64>,
+    fetch_batch: Option<usize>,
+}
+
+impl Default for Settings {
+    /// The library's defaults, with the server's own worker thread.
+    fn default() -> Self {
+        Settings {
+            worker: true,
+            upstream_timeout_secs: None,
+            retry_times: None,
+            poll_interval_ms: None,
+            task_timeout_secs: None,
+            fetch_batch: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The relay tests' server: no worker thread, so nothing moves a task
+    /// behind the test's back; upstream calls time out after 10 s and a
+    /// submission is retried on two more channels.
+    pub fn relay() -> Settings {
+        Settings::default()
+            .without_worker()
+            .upstream_timeout_secs(10)
+            .retry_times(2)
+    }
+
+    /// The worker tests' server: no worker thread, the test runs each pass
+    /// on the manual clock (see `kit::worker`); tasks are polled every
+    /// second, time out after 600 s, and upstream calls after 2 s.
+    pub fn manual() -> Settings {
+        Settings::default()
+            .without_worker()
+            .poll_interval_ms(MANUAL_POLL_INTERVAL_MS as u64)
+            .task_timeout_secs(MANUAL_TASK_TIMEOUT_SECS as u64)
+            .upstream_timeout_secs(2)
+    }
+
+    /// No polling worker thread in the server.
+    pub fn without_worker(mut self) -> Self {
+        self.worker = false;
+        self
+    }
+
+    /// The server runs its own polling worker thread.
+    pub fn with_worker(mut self) -> Self {
+        self.worker = true;
+        self
+    }
+
+    /// Timeout of one upstream call (the relay's and the passes').
+    pub fn upstream_timeout_secs(mut self, secs: u64) -> Self {
+        self.upstream_timeout_secs = Some(secs);
+        self
+    }
+
+    /// Extra submit attempts on other channels.
+    pub fn retry_times(mut self, n: u32) -> Self {
+        self.retry_times = Some(n);
+        self
+    }
+
+    /// How often a task is polled.
+    pub fn poll_interval_ms(mut self, ms: u64) -> Self {
+        self.poll_interval_ms = Some(ms);
+        self
+    }
+
+    /// When a task that is not final fails with a refund.
+    pub fn task_timeout_secs(mut self, secs: u64) -> Self {
+        self.task_timeout_secs = Some(secs);
+        self
+    }
+
+    /// Upstream ids per fetch request.
+    pub fn fetch_batch(mut self, n: usize) -> Self {
+        self.fetch_batch = Some(n);
+        self
+    }
+
+    /// The library's configuration for these settings over `db`.
+    fn config(&self, db: PathBuf) -> Config {
+        let default = Config::default();
+        Config {
+            db,
+            worker: self.worker,
+            upstream_timeout_secs: self
+                .upstream_timeout_secs
+                .unwrap_or(default.upstream_timeout_secs),
+            retry_times: self.retry_times.unwrap_or(default.retry_times),
+            poll_interval_ms: self.poll_interval_ms.unwrap_or(default.poll_interval_ms),
+            task_timeout_secs: self.task_timeout_secs.unwrap_or(default.task_timeout_secs),
+            fetch_batch: self.fetch_batch.unwrap_or(default.fetch_batch),
+        }
+    }
+}
+
+/// A running server with its own database; stops when dropped.
+///
+/// It records every answer it was given; when a passing test drops it, it
+/// asserts that none showed a channel key or an upstream task id the kit
+/// knows of (see `kit::assert`).
+pub struct TestApp {
+    /// Where the server listens.
+    pub addr: SocketAddr,
+    /// Raw SQL on the server's database file.
+    pub db: Db,
+    pub(super) store: Store,
+    pub(super) config: Config,
+    pub(super) passes: Passes,
+    pub(super) agent: ureq::Agent,
+    pub(super) leaks: LeakWatch,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    // Removed only after `drop` has stopped the server.
+    _db_dir: tempfile::TempDir,
+}
+
+/// Starts a server with the library's default configuration.
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default())
+}
+
+/// Starts a server with `settings` over a fresh temporary database file.
+pub fn spawn_app_with(settings: Settings) -> TestApp {
+    init_logging();
+    let db_dir = tempfile::tempdir().expect("create a temporary directory");
+    let path = db_dir.path().join("taskcenter.db");
+    let store = Store::open(&path).expect("open the test database");
+    store
+        .ensure_root(Some(ROOT_TOKEN))
+        .expect("create the root user");
+    let config = settings.config(path.clone());
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener
+        .set_nonblocking(true)
+        .expect("make the listener non-blocking");
+    let addr = listener.local_addr().expect("listener address");
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let (server_store, server_config) = (store.clone(), config.clone());
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("build the server runtime");
+        runtime.block_on(async move {
+            let listener =
+                tokio::net::TcpListener::from_std(listener).expect("register the listener");
+            let signal = async move {
+                // A dropped sender also means "stop".
+                let _ = signal.await;
+            };
+            taskcenter::run(listener, server_store, server_config, signal).await;
+        });
+    });
+
+    // The listener is bound before the thread starts, so connections made
+    // now wait in its backlog: no need to poll for readiness.
+    TestApp {
+        addr,
+        db: Db::at(&path),
+        passes: Passes::new(&config),
+        store,
+        config,
+        agent: agent(Duration::from_secs(30)),
+        leaks: LeakWatch::default(),
+        shutdown: Some(shutdown),
+        server: Some(server),
+        _db_dir: db_dir,
+    }
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The database file the server runs on (for the CLI).
+    pub fn db_path(&self) -> &Path {
+        self.db.path()
+    }
+}
+
+fn init_logging() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = env_logger::Builder::from_env(
+                env_logger::Env::default().default_filter_or("debug"),
+            )
+            .target(env_logger::Target::Stderr)
+            .try_init();
+        }
+    });
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take()
+            && server.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the server thread panicked");
+        }
+        if !std::thread::panicking() {
+            self.assert_nothing_leaked();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The compiled `taskcenter` binary: `serve` as a child process, for tests
+//! where process behaviour matters (signals, crashes, restarts), and the
+//! operator commands run on a database file.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::http::{Headers, agent, json_answer, send};
+
+/// A running `taskcenter serve`; killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    /// The child.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    agent: ureq::Agent,
+}
+
+impl ServerProcess {
+    /// Starts `taskcenter serve` on a free port over `db` with extra flags,
+    /// and waits until it listens.
+    pub fn start(db: &Path, root_token: &str, extra: &[&str]) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_taskcenter"))
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0", "--root-token", root_token])
+            .arg("--db")
+            .arg(db)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start taskcenter serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        // Keep draining stderr for the child's whole life: a full pipe
+        // would block its logging.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+                if std::env::var("TEST_LOG").is_ok() {
+                    eprintln!("[serve] {line}");
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("server did not report its address")
+            .parse()
+            .expect("a socket address");
+        ServerProcess {
+            child,
+            addr,
+            agent: agent(Duration::from_secs(30)),
+        }
+    }
+
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request and returns the status with the JSON answer.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let (url, body) = (self.url(path), body.map(|b| b.to_string().into_bytes()));
+        json_answer(
+            &format!("{method} {url}"),
+            send(&self.agent, method, &url, headers, body),
+        )
+    }
+
+    /// Sends a signal by name (TERM, INT, KILL).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill -{name} failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; its exit code.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary with `args`, untouched by the caller's environment.
+pub fn taskcenter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taskcenter"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("TASKCENTER_DB")
+        .env_remove("TASKCENTER_TASK_TIMEOUT_SECS")
+        .env_remove("TASKCENTER_POLL_INTERVAL_MS")
+        .output()
+        .expect("run the taskcenter binary")
+}
+
+/// Runs a command that must succeed and print JSON; returns it.
+pub fn cli_json(args: &[&str]) -> Value {
+    let out = taskcenter(args);
+    assert!(out.status.success(), "taskcenter {args:?} failed: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "taskcenter {args:?} prints JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Runs `taskcenter <args> --db <db>`, which must succeed and print JSON; returns it.
+pub fn cli_on(db: &Path, args: &[&str]) -> Value {
+    cli_json(&[args, &["--db", path_str(db)]].concat())
+}
+
+/// Runs a command that must fail with a one-line message on stderr and
+/// nothing on stdout; returns the message.
+pub fn cli_error_line(args: &[&str]) -> String {
+    let out = taskcenter(args);
+    assert!(
+        !out.status.success(),
+        "taskcenter {args:?} must fail: {out:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let message = stderr.trim();
+    assert!(
+        !message.is_empty(),
+        "taskcenter {args:?}: a message: {out:?}"
+    );
+    assert_eq!(
+        message.lines().count(),
+        1,
+        "taskcenter {args:?}: one line on stderr: {message:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "taskcenter {args:?}: nothing on stdout: {out:?}"
+    );
+    message.to_string()
+}
+
+/// A path as the UTF-8 text a command line takes.
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
