@@ -325,7 +325,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let report = store.audit(SystemClock.now(), 3600)?;
+    let horizons = taskcenter::audit::horizons(&taskcenter::Config::default());
+    let report = store.audit(SystemClock.now(), horizons)?;
     let _ = child.kill();
     let _ = child.wait();
 

@@ -3,6 +3,7 @@
 
 use crate::domain::Role;
 use crate::error::{Error, Result};
+use crate::store::channels::ChannelFields;
 use crate::store::user_admin::UserUpdate;
 
 /// The caller must hold at least role `min`.
@@ -66,6 +67,23 @@ pub fn may_adjust_quota(actor: Role, target: Role) -> Result<()> {
     if target >= Role::Admin && actor < Role::Root {
         return Err(Error::Forbidden(
             "only root can change an administrator's quota".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Pointing a channel somewhere else: only root keeps the stored key. An
+/// administrator who changes `base_url` must give the key again, or they
+/// could send the channel's key to a server of their own.
+pub fn may_move_channel(actor: Role, current_base_url: &str, change: &ChannelFields) -> Result<()> {
+    let moves = change
+        .base_url
+        .as_deref()
+        .is_some_and(|url| url != current_base_url);
+    if moves && change.key.is_none() && actor < Role::Root {
+        return Err(Error::Forbidden(
+            "changing a channel's base_url needs its key again (key); only root may keep the stored key"
+                .into(),
         ));
     }
     Ok(())

@@ -19,7 +19,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, String> {
         ..Config::default()
     };
     let report = store
-        .audit(SystemClock.now(), crate::audit::stale_after_secs(&config))
+        .audit(SystemClock.now(), crate::audit::horizons(&config))
         .map_err(|e| format!("audit failed: {e}"))?;
     if args.json {
         println!(

@@ -19,6 +19,6 @@ pub fn routes(
 }
 
 fn run_audit(c: &Caller) -> Result<AuditReport> {
-    let stale = crate::audit::stale_after_secs(&c.ctx.config);
-    Ok(c.ctx.store.audit(c.ctx.clock.now(), stale)?)
+    let horizons = crate::audit::horizons(&c.ctx.config);
+    Ok(c.ctx.store.audit(c.ctx.clock.now(), horizons)?)
 }

@@ -8,8 +8,10 @@ use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
 use super::{answer, body, path_id, query};
 use crate::context::Context;
+use crate::domain::address::check_public_base_url;
 use crate::domain::{Page, QueryParams, Role, parse_base_url};
 use crate::error::{Error, Result};
+use crate::policy;
 use crate::store::channels::{ChannelFields, ChannelView};
 
 /// All channel routes.
@@ -38,6 +40,12 @@ struct ChannelBody {
 }
 
 fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
+    let base_url = b.base_url.as_deref().map(parse_base_url).transpose()?;
+    if let Some(url) = &base_url
+        && !ctx.config.allow_private_upstreams
+    {
+        check_public_base_url(url)?;
+    }
     Ok(ChannelFields {
         channel_type: b
             .channel_type
@@ -45,7 +53,7 @@ fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
             .map(|t| ctx.platforms.parse_channel_type(t))
             .transpose()?,
         name: b.name,
-        base_url: b.base_url.as_deref().map(parse_base_url).transpose()?,
+        base_url,
         key: b.key,
         models: b.models,
         group: b.group,
@@ -123,6 +131,12 @@ pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
 fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
     let id = b.id.ok_or_else(|| Error::invalid("id is required"))?;
     let f = fields(&c.ctx, b)?;
+    let current = c
+        .ctx
+        .store
+        .get_channel(id)?
+        .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))?;
+    policy::may_move_channel(c.user.role(), &current.base_url, &f)?;
     Ok(c.ctx.store.update_channel(id, &f)?.view())
 }
 

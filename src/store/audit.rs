@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Store;
 use super::error::StoreResult;
+use crate::audit::Horizons;
 
 /// One broken rule.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -59,10 +60,10 @@ fn violation(kind: &str, detail: String) -> Violation {
 }
 
 impl Store {
-    /// Audits the books at `now` (unix s); non-final tasks older than
-    /// `stale_after_secs` are reported as stuck. Reads one consistent
+    /// Audits the books at `now` (unix s); non-final tasks past their
+    /// horizon are reported as stuck. Reads one consistent
     /// snapshot, so it is safe while the server writes.
-    pub fn audit(&self, now: i64, stale_after_secs: i64) -> StoreResult<AuditReport> {
+    pub fn audit(&self, now: i64, horizons: Horizons) -> StoreResult<AuditReport> {
         let mut conn = self.conn()?;
         // A deferred transaction: one WAL snapshot for every query below.
         let tx = conn.transaction()?;
@@ -228,8 +229,9 @@ impl Store {
             "stuck_task",
             "SELECT task_id, user_id, ?1 - submit_time FROM tasks
              WHERE status IN ('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')
-               AND submit_time < ?1 - ?2",
-            params![now, stale_after_secs],
+               AND submit_time < ?1 - CASE WHEN status = 'NOT_START' AND upstream_task_id = ''
+                                          THEN ?3 ELSE ?2 END",
+            params![now, horizons.stale_after_secs, horizons.orphan_after_secs],
             "is not final long after its timeout: age in seconds",
         )?;
         tx.commit()?;

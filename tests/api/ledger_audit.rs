@@ -257,7 +257,7 @@ fn audit_catches_a_task_refunded_twice() {
     ));
     app.db.tamper(
         &format!(
-            "UPDATE users SET quota = quota + {MUSIC_CHARGE}, used_quota = used_quota - {MUSIC_CHARGE} WHERE id = {}",
+            "UPDATE users SET quota = quota + {MUSIC_CHARGE}, used_quota = MAX(used_quota - {MUSIC_CHARGE}, 0) WHERE id = {}",
             carol.id
         ),
     );

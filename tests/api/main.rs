@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod channels;
 mod cli;
+mod cli_parse;
 mod hostile;
 mod kit;
 mod ledger_audit;

@@ -225,11 +225,11 @@ fn user_items_have_the_seed_fields_and_nothing_private() {
 }
 
 #[test]
-fn admin_items_add_channel_id_and_username() {
+fn admin_items_add_channel_id_username_and_fail_detail() {
     let f = fixture();
     let data = f.list_all("page_size=100");
     let mut expected_keys = seed_fields();
-    expected_keys.extend(["channel_id", "username"]);
+    expected_keys.extend(["channel_id", "username", "fail_detail"]);
     for item in items(&data) {
         assert_eq!(field_names(item), expected_keys, "admin item: {item}");
         let id = item["id"].as_i64().expect("id");

@@ -8,12 +8,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use taskcenter::Config;
+use taskcenter::clock::SystemClock;
 use taskcenter::store::Store;
+use taskcenter::{Config, Context};
 use tokio::sync::oneshot;
 
 use super::assert::LeakWatch;
@@ -125,6 +126,8 @@ impl Settings {
         Config {
             db,
             worker: self.worker,
+            // The mock upstreams listen on loopback.
+            allow_private_upstreams: true,
             upstream_timeout_secs: self
                 .upstream_timeout_secs
                 .unwrap_or(default.upstream_timeout_secs),
@@ -132,6 +135,7 @@ impl Settings {
             poll_interval_ms: self.poll_interval_ms.unwrap_or(default.poll_interval_ms),
             task_timeout_secs: self.task_timeout_secs.unwrap_or(default.task_timeout_secs),
             fetch_batch: self.fetch_batch.unwrap_or(default.fetch_batch),
+            ..default
         }
     }
 }
@@ -172,6 +176,8 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         .ensure_root(Some(ROOT_TOKEN))
         .expect("create the root user");
     let config = settings.config(path.clone());
+    let ctx = Context::new(store, config.clone(), Arc::new(SystemClock));
+    let store = ctx.store.clone();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener
@@ -179,7 +185,6 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
         .expect("make the listener non-blocking");
     let addr = listener.local_addr().expect("listener address");
     let (shutdown, signal) = oneshot::channel::<()>();
-    let (server_store, server_config) = (store.clone(), config.clone());
     let server = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -193,7 +198,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
                 // A dropped sender also means "stop".
                 let _ = signal.await;
             };
-            taskcenter::run(listener, server_store, server_config, signal).await;
+            taskcenter::run(listener, ctx, signal).await;
         });
     });
 
@@ -202,7 +207,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     TestApp {
         addr,
         db: Db::at(&path),
-        passes: Passes::new(&config),
+        passes: Passes::new(&store, &config),
         store,
         config,
         agent: agent(Duration::from_secs(30)),

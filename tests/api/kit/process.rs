@@ -29,6 +29,8 @@ impl ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_taskcenter"))
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--root-token", root_token])
+            // The mock upstreams listen on loopback.
+            .arg("--allow-private-upstreams")
             .arg("--db")
             .arg(db)
             .args(extra)

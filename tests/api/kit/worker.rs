@@ -7,16 +7,17 @@
 //! Tasks submitted through the relay are stamped with the wall clock, so
 //! the manual clock starts at the wall clock's now and only moves forward.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use taskcenter::Config;
 use taskcenter::clock::{Clock, ManualClock, SystemClock};
 use taskcenter::domain::TaskStatus;
-use taskcenter::platform::Platforms;
+use taskcenter::store::Store;
 use taskcenter::store::ledger::{self, Failure, Reservation};
 use taskcenter::worker::{orphan_grace_secs, run_once};
+use taskcenter::{Config, Context};
 
 pub use taskcenter::worker::PassReport;
 
@@ -33,19 +34,30 @@ pub const PAYER_QUOTA: i64 = 1_000_000;
 /// The remain_quota of the payer's key at the start.
 pub const PAYER_KEY_QUOTA: i64 = 800_000;
 
-/// The clock and the platforms of the passes a test runs.
+/// The clock of the passes a test runs, and their context.
 pub(super) struct Passes {
     clock: ManualClock,
-    platforms: Platforms,
+    ctx: Context,
 }
 
 impl Passes {
-    /// Passes polling with the app's upstream timeout, from the wall clock's now.
-    pub(super) fn new(config: &Config) -> Passes {
-        Passes {
-            clock: ManualClock::at_ms(SystemClock.now_ms()),
-            platforms: Platforms::builtin(Duration::from_secs(config.upstream_timeout_secs)),
-        }
+    /// Passes over the app's store with its configuration, on a manual
+    /// clock standing at the wall clock's now.
+    pub(super) fn new(store: &Store, config: &Config) -> Passes {
+        let clock = ManualClock::at_ms(SystemClock.now_ms());
+        let ctx = Context::new(store.clone(), config.clone(), Arc::new(clock.clone()));
+        Passes { clock, ctx }
+    }
+
+    /// The passes' context on another clock.
+    fn on(&self, clock: &ManualClock) -> Context {
+        let ctx = &self.ctx;
+        Context::with_platforms(
+            ctx.store.clone(),
+            (*ctx.config).clone(),
+            Arc::new(clock.clone()),
+            ctx.platforms.clone(),
+        )
     }
 }
 
@@ -101,13 +113,7 @@ impl TestApp {
 
     fn pass_on(&self, clock: &ManualClock) -> PassReport {
         let stop = AtomicBool::new(false);
-        run_once(
-            &self.store,
-            &self.passes.platforms,
-            &self.config,
-            clock,
-            &stop,
-        )
+        run_once(&self.passes.on(clock), &stop)
     }
 
     /// The manual clock, in unix ms.
@@ -153,7 +159,7 @@ impl TestApp {
     pub fn reserve_only(&self, c: &Customer, channel_id: i64) -> TaskRow {
         let quote = self
             .store
-            .quote("suno_music", "default")
+            .quote("suno_music", 1.0, "default")
             .expect("the default price");
         let reservation = Reservation {
             user_id: c.id,
