@@ -2,8 +2,8 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::answer;
 use super::auth::{self, Caller};
+use super::wire;
 use crate::domain::Role;
 use crate::error::Result;
 use crate::store::audit::AuditReport;
@@ -12,10 +12,8 @@ use crate::store::audit::AuditReport;
 pub fn routes(
     ctx: crate::context::Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "audit")
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Root))
-        .and_then(|c: Caller| answer(move || run_audit(&c)))
+    let route = warp::path!("api" / "audit").and(warp::get());
+    wire::plain(route, auth::role(ctx, Role::Root), run_audit)
 }
 
 fn run_audit(c: &Caller) -> Result<AuditReport> {

@@ -6,7 +6,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
-use super::{answer, body, path_id, query};
+use super::{path_id, wire};
 use crate::context::Context;
 use crate::domain::address::check_public_base_url;
 use crate::domain::{Page, QueryParams, Role, parse_base_url};
@@ -65,11 +65,8 @@ fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
 
 /// `POST /api/channel/` `{"name","type","base_url","key","models","group"?,"priority"?,"weight"?,"status"?}` → `data.id`.
 pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "channel")
-        .and(warp::post())
-        .and(auth::role(ctx, Role::Admin))
-        .and(body::json::<ChannelBody>())
-        .and_then(|c: Caller, b: ChannelBody| answer(move || create_channel(&c, b)))
+    let route = warp::path!("api" / "channel").and(warp::post());
+    wire::with_json(route, auth::role(ctx, Role::Admin), create_channel)
 }
 
 fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
@@ -85,11 +82,8 @@ fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
 
 /// `GET /api/channel/?p=1&page_size=20` → channels with masked keys.
 pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "channel")
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Admin))
-        .and(query())
-        .and_then(|c: Caller, q: QueryParams| answer(move || list_channels(&c, &q)))
+    let route = warp::path!("api" / "channel").and(warp::get());
+    wire::with_query(route, auth::role(ctx, Role::Admin), list_channels)
 }
 
 fn list_channels(c: &Caller, q: &QueryParams) -> Result<PageData<ChannelView>> {
@@ -104,10 +98,8 @@ fn list_channels(c: &Caller, q: &QueryParams) -> Result<PageData<ChannelView>> {
 
 /// `GET /api/channel/{id}`.
 pub fn get_one(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "channel" / String)
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Admin))
-        .and_then(|id: String, c: Caller| answer(move || get_channel(&c, &id)))
+    let route = warp::path!("api" / "channel" / String).and(warp::get());
+    wire::with_id(route, auth::role(ctx, Role::Admin), get_channel)
 }
 
 fn get_channel(c: &Caller, id: &str) -> Result<ChannelView> {
@@ -121,11 +113,8 @@ fn get_channel(c: &Caller, id: &str) -> Result<ChannelView> {
 
 /// `PUT /api/channel/` `{"id", ...}`.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "channel")
-        .and(warp::put())
-        .and(auth::role(ctx, Role::Admin))
-        .and(body::json::<ChannelBody>())
-        .and_then(|c: Caller, b: ChannelBody| answer(move || update_channel(&c, b)))
+    let route = warp::path!("api" / "channel").and(warp::put());
+    wire::with_json(route, auth::role(ctx, Role::Admin), update_channel)
 }
 
 fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
@@ -142,10 +131,8 @@ fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
 
 /// `DELETE /api/channel/{id}`.
 pub fn delete(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "channel" / String)
-        .and(warp::delete())
-        .and(auth::role(ctx, Role::Admin))
-        .and_then(|id: String, c: Caller| answer(move || delete_channel(&c, &id)))
+    let route = warp::path!("api" / "channel" / String).and(warp::delete());
+    wire::with_id(route, auth::role(ctx, Role::Admin), delete_channel)
 }
 
 fn delete_channel(c: &Caller, id: &str) -> Result<Value> {

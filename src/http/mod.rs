@@ -17,6 +17,7 @@ mod tasks;
 mod tokens;
 mod user_admin;
 mod users;
+pub mod wire;
 
 use serde::Serialize;
 use warp::filters::BoxedFilter;

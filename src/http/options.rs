@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
-use super::{answer, body};
+use super::wire;
 use crate::context::Context;
 use crate::domain::Role;
 use crate::error::Result;
@@ -17,10 +17,8 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
 
 /// `GET /api/option/` → `[{"key","value"}]` (values are JSON text).
 pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "option")
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Root))
-        .and_then(|c: Caller| answer(move || list_options(&c)))
+    let route = warp::path!("api" / "option").and(warp::get());
+    wire::plain(route, auth::role(ctx, Role::Root), list_options)
 }
 
 fn list_options(c: &Caller) -> Result<Vec<Value>> {
@@ -39,11 +37,8 @@ struct SetOption {
 
 /// `PUT /api/option/` `{"key": "ModelPrice"|"GroupRatio", "value": "<JSON object as a string>"}`.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "option")
-        .and(warp::put())
-        .and(auth::role(ctx, Role::Root))
-        .and(body::json::<SetOption>())
-        .and_then(|c: Caller, req: SetOption| answer(move || set_option(&c, req)))
+    let route = warp::path!("api" / "option").and(warp::put());
+    wire::with_json(route, auth::role(ctx, Role::Root), set_option)
 }
 
 fn set_option(c: &Caller, req: SetOption) -> Result<Value> {

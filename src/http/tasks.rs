@@ -4,7 +4,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
-use super::{answer, query};
+use super::wire;
 use crate::context::Context;
 use crate::domain::{Page, QueryParams, Role, TaskStatus};
 use crate::error::Result;
@@ -17,20 +17,14 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
 
 /// `GET /api/task/self?p=1&page_size=20&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=`
 pub fn list_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "task" / "self")
-        .and(warp::get())
-        .and(auth::user(ctx))
-        .and(query())
-        .and_then(|c: Caller, q: QueryParams| answer(move || list(&c, &q, false)))
+    let route = warp::path!("api" / "task" / "self").and(warp::get());
+    wire::with_query(route, auth::user(ctx), |c, q| list(c, q, false))
 }
 
 /// `GET /api/task/?p=1&page_size=20&channel_id=&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=` (admin)
 pub fn list_all(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "task")
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Admin))
-        .and(query())
-        .and_then(|c: Caller, q: QueryParams| answer(move || list(&c, &q, true)))
+    let route = warp::path!("api" / "task").and(warp::get());
+    wire::with_query(route, auth::role(ctx, Role::Admin), |c, q| list(c, q, true))
 }
 
 /// One page of the caller's tasks (`admin`: everyone's, with channel and

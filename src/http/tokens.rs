@@ -6,7 +6,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
-use super::{answer, body, path_id, query};
+use super::{path_id, wire};
 use crate::context::Context;
 use crate::domain::{Page, QueryParams};
 use crate::error::Result;
@@ -31,11 +31,8 @@ struct CreateToken {
 
 /// `POST /api/token/` `{"name","remain_quota"?,"unlimited_quota"?,"expired_time"?}` → `{"id","key",...}`; the key is shown only here.
 pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "token")
-        .and(warp::post())
-        .and(auth::user(ctx))
-        .and(body::json::<CreateToken>())
-        .and_then(|c: Caller, req: CreateToken| answer(move || create_token(&c, req)))
+    let route = warp::path!("api" / "token").and(warp::post());
+    wire::with_json(route, auth::user(ctx), create_token)
 }
 
 fn create_token(c: &Caller, req: CreateToken) -> Result<Value> {
@@ -53,11 +50,8 @@ fn create_token(c: &Caller, req: CreateToken) -> Result<Value> {
 
 /// `GET /api/token/?p=1&page_size=20` → the caller's keys (no secrets).
 pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "token")
-        .and(warp::get())
-        .and(auth::user(ctx))
-        .and(query())
-        .and_then(|c: Caller, q: QueryParams| answer(move || list_tokens(&c, &q)))
+    let route = warp::path!("api" / "token").and(warp::get());
+    wire::with_query(route, auth::user(ctx), list_tokens)
 }
 
 fn list_tokens(c: &Caller, q: &QueryParams) -> Result<PageData<Token>> {
@@ -78,11 +72,8 @@ struct UpdateToken {
 
 /// `PUT /api/token/` `{"id", "name"?, "status"?, "remain_quota"?, "unlimited_quota"?, "expired_time"?}`.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "token")
-        .and(warp::put())
-        .and(auth::user(ctx))
-        .and(body::json::<UpdateToken>())
-        .and_then(|c: Caller, req: UpdateToken| answer(move || update_token(&c, req)))
+    let route = warp::path!("api" / "token").and(warp::put());
+    wire::with_json(route, auth::user(ctx), update_token)
 }
 
 fn update_token(c: &Caller, req: UpdateToken) -> Result<Token> {
@@ -98,10 +89,8 @@ fn update_token(c: &Caller, req: UpdateToken) -> Result<Token> {
 
 /// `DELETE /api/token/{id}`.
 pub fn delete(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "token" / String)
-        .and(warp::delete())
-        .and(auth::user(ctx))
-        .and_then(|id: String, c: Caller| answer(move || delete_token(&c, &id)))
+    let route = warp::path!("api" / "token" / String).and(warp::delete());
+    wire::with_id(route, auth::user(ctx), delete_token)
 }
 
 fn delete_token(c: &Caller, id: &str) -> Result<Value> {

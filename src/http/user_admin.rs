@@ -5,7 +5,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
-use super::{answer, body, path_id, query};
+use super::{path_id, wire};
 use crate::context::Context;
 use crate::domain::{Page, QueryParams, Role};
 use crate::error::{Error, Result};
@@ -23,11 +23,8 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
 
 /// `GET /api/user/?p=1&page_size=20&keyword=` (admin).
 pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user")
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Admin))
-        .and(query())
-        .and_then(|c: Caller, q: QueryParams| answer(move || list_users(&c, &q)))
+    let route = warp::path!("api" / "user").and(warp::get());
+    wire::with_query(route, auth::role(ctx, Role::Admin), list_users)
 }
 
 fn list_users(c: &Caller, q: &QueryParams) -> Result<PageData<User>> {
@@ -38,10 +35,8 @@ fn list_users(c: &Caller, q: &QueryParams) -> Result<PageData<User>> {
 
 /// `GET /api/user/{id}` (admin).
 pub fn get_one(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user" / String)
-        .and(warp::get())
-        .and(auth::role(ctx, Role::Admin))
-        .and_then(|id: String, c: Caller| answer(move || target(&c, &id)))
+    let route = warp::path!("api" / "user" / String).and(warp::get());
+    wire::with_id(route, auth::role(ctx, Role::Admin), target)
 }
 
 /// The user a route names by id (404 when unknown).
@@ -65,11 +60,8 @@ struct UpdateUser {
 
 /// `PUT /api/user/` `{"id", "display_name"?, "group"?, "role"?, "status"?, "password"?}` (admin; root for admin roles).
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user")
-        .and(warp::put())
-        .and(auth::role(ctx, Role::Admin))
-        .and(body::json::<UpdateUser>())
-        .and_then(|c: Caller, req: UpdateUser| answer(move || update_user(&c, req)))
+    let route = warp::path!("api" / "user").and(warp::put());
+    wire::with_json(route, auth::role(ctx, Role::Admin), update_user)
 }
 
 fn update_user(c: &Caller, req: UpdateUser) -> Result<User> {
@@ -103,11 +95,8 @@ struct QuotaChange {
 pub fn adjust_quota(
     ctx: Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user" / String / "quota")
-        .and(warp::post())
-        .and(auth::role(ctx, Role::Admin))
-        .and(body::json::<QuotaChange>())
-        .and_then(|id: String, c: Caller, req: QuotaChange| answer(move || adjust(&c, &id, req)))
+    let route = warp::path!("api" / "user" / String / "quota").and(warp::post());
+    wire::with_id_json(route, auth::role(ctx, Role::Admin), adjust)
 }
 
 fn adjust(c: &Caller, id: &str, req: QuotaChange) -> Result<User> {

@@ -6,7 +6,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
 use super::envelope::ok;
-use super::{answer, body};
+use super::wire;
 use crate::context::Context;
 use crate::domain::Role;
 use crate::error::{Error, Result};
@@ -32,10 +32,10 @@ pub fn get_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Re
 pub fn rotate_token(
     ctx: Context,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user" / "token")
-        .and(warp::get())
-        .and(auth::user(ctx))
-        .and_then(|c: Caller| answer(move || Ok(c.ctx.store.rotate_access_token(c.user.id)?)))
+    let route = warp::path!("api" / "user" / "token").and(warp::get());
+    wire::plain(route, auth::user(ctx), |c| {
+        Ok(c.ctx.store.rotate_access_token(c.user.id)?)
+    })
 }
 
 /// Body of `POST /api/user/`.
@@ -52,11 +52,8 @@ struct CreateUser {
 /// `POST /api/user/` `{"username","password"?,"display_name"?,"role"?,"group"?,"quota"?}` (admin)
 /// → the new user and its `access_token`, shown only here.
 pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    warp::path!("api" / "user")
-        .and(warp::post())
-        .and(auth::role(ctx, Role::Admin))
-        .and(body::json::<CreateUser>())
-        .and_then(|c: Caller, req: CreateUser| answer(move || create_user(&c, req)))
+    let route = warp::path!("api" / "user").and(warp::post());
+    wire::with_json(route, auth::role(ctx, Role::Admin), create_user)
 }
 
 fn create_user(c: &Caller, req: CreateUser) -> Result<Value> {

@@ -1,0 +1,99 @@
+//! Wiring a route to its handler: the route filter matches the method and
+//! path, the caller filter authenticates, and the handler is a plain
+//! function run on the blocking pool whose result is answered in the
+//! management envelope. Each shape of input has one wiring function.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use super::auth::Caller;
+use super::{answer, body, query};
+use crate::domain::QueryParams;
+use crate::error::Result;
+
+/// A handler of the caller alone.
+pub fn plain<R, C, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
+    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and_then(move |c: Caller| answer(move || handler(&c)))
+}
+
+/// A handler of the caller and the query string.
+pub fn with_query<R, C, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, &QueryParams) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
+    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and(query())
+        .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q)))
+}
+
+/// A handler of the caller and a JSON body.
+pub fn with_json<R, C, B, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, B) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
+    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    B: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and(body::json::<B>())
+        .and_then(move |c: Caller, b: B| answer(move || handler(&c, b)))
+}
+
+/// A handler of the caller and the id in the path.
+pub fn with_id<R, C, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, &str) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (String,), Error = Rejection> + Clone + Send + Sync + 'static,
+    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and_then(move |id: String, c: Caller| answer(move || handler(&c, &id)))
+}
+
+/// A handler of the caller, the id in the path and a JSON body.
+pub fn with_id_json<R, C, B, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, &str, B) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (String,), Error = Rejection> + Clone + Send + Sync + 'static,
+    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    B: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and(body::json::<B>())
+        .and_then(move |id: String, c: Caller, b: B| answer(move || handler(&c, &id, b)))
+}
