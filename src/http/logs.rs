@@ -2,29 +2,19 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::auth::{self, Caller};
+use super::auth::Caller;
 use super::envelope::{PageData, page_data};
 use super::wire;
 use crate::context::Context;
-use crate::domain::{Page, QueryParams, Role};
+use crate::domain::{Page, QueryParams};
 use crate::error::Result;
 use crate::store::log_list::{LogEntry, LogFilter};
 
-/// Both log lists.
+/// Both lists: `GET /api/log/self?p=&page_size=&type=&model_name=&task_id=&token_name=&start_timestamp=&end_timestamp=`, and `GET /api/log/?...&username=&user_id=&channel_id=` (admin).
 pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    list_self(ctx.clone()).or(list_all(ctx))
-}
-
-/// `GET /api/log/self?p=&page_size=&type=&model_name=&task_id=&token_name=&start_timestamp=&end_timestamp=`
-pub fn list_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    let route = warp::path!("api" / "log" / "self").and(warp::get());
-    wire::with_query(route, auth::user(ctx), |c, q| list(c, q, false))
-}
-
-/// `GET /api/log/?...&username=&user_id=&channel_id=` (admin).
-pub fn list_all(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    let route = warp::path!("api" / "log").and(warp::get());
-    wire::with_query(route, auth::role(ctx, Role::Admin), |c, q| list(c, q, true))
+    let own = warp::path!("api" / "log" / "self").and(warp::get());
+    let all = warp::path!("api" / "log").and(warp::get());
+    wire::own_and_all(own, all, ctx, list)
 }
 
 /// One page of the caller's log (`admin`: everyone's, with more filters).

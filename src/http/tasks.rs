@@ -2,29 +2,19 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::auth::{self, Caller};
+use super::auth::Caller;
 use super::envelope::{PageData, page_data};
 use super::wire;
 use crate::context::Context;
-use crate::domain::{Page, QueryParams, Role, TaskStatus};
+use crate::domain::{Page, QueryParams, TaskStatus};
 use crate::error::Result;
 use crate::store::tasks::{TaskFilter, TaskView};
 
-/// Both task lists.
+/// Both lists: `GET /api/task/self?p=1&page_size=20&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=`, and `GET /api/task/?...&channel_id=` (admin).
 pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    list_self(ctx.clone()).or(list_all(ctx))
-}
-
-/// `GET /api/task/self?p=1&page_size=20&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=`
-pub fn list_self(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    let route = warp::path!("api" / "task" / "self").and(warp::get());
-    wire::with_query(route, auth::user(ctx), |c, q| list(c, q, false))
-}
-
-/// `GET /api/task/?p=1&page_size=20&channel_id=&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=` (admin)
-pub fn list_all(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    let route = warp::path!("api" / "task").and(warp::get());
-    wire::with_query(route, auth::role(ctx, Role::Admin), |c, q| list(c, q, true))
+    let own = warp::path!("api" / "task" / "self").and(warp::get());
+    let all = warp::path!("api" / "task").and(warp::get());
+    wire::own_and_all(own, all, ctx, list)
 }
 
 /// One page of the caller's tasks (`admin`: everyone's, with channel and

@@ -9,7 +9,7 @@ use super::envelope::{PageData, page_data};
 use super::{path_id, wire};
 use crate::context::Context;
 use crate::domain::{Page, QueryParams};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::tokens::{NewToken, Token, TokenUpdate};
 
 /// All key routes.
@@ -20,10 +20,12 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .or(delete(ctx))
 }
 
+/// A key body: every field optional; `id` names the key to update.
 #[derive(Debug, Deserialize)]
-struct CreateToken {
-    #[serde(default)]
-    name: String,
+struct TokenBody {
+    id: Option<i64>,
+    name: Option<String>,
+    status: Option<i64>,
     remain_quota: Option<i64>,
     unlimited_quota: Option<bool>,
     expired_time: Option<i64>,
@@ -35,9 +37,9 @@ pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
     wire::with_json(route, auth::user(ctx), create_token)
 }
 
-fn create_token(c: &Caller, req: CreateToken) -> Result<Value> {
+fn create_token(c: &Caller, req: TokenBody) -> Result<Value> {
     let new = NewToken {
-        name: req.name,
+        name: req.name.unwrap_or_default(),
         remain_quota: req.remain_quota.unwrap_or(0),
         unlimited_quota: req.unlimited_quota.unwrap_or(false),
         expired_time: req.expired_time.unwrap_or(-1),
@@ -60,23 +62,14 @@ fn list_tokens(c: &Caller, q: &QueryParams) -> Result<PageData<Token>> {
     Ok(page_data(items, total, page))
 }
 
-#[derive(Debug, Deserialize)]
-struct UpdateToken {
-    id: i64,
-    name: Option<String>,
-    status: Option<i64>,
-    remain_quota: Option<i64>,
-    unlimited_quota: Option<bool>,
-    expired_time: Option<i64>,
-}
-
 /// `PUT /api/token/` `{"id", "name"?, "status"?, "remain_quota"?, "unlimited_quota"?, "expired_time"?}`.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let route = warp::path!("api" / "token").and(warp::put());
     wire::with_json(route, auth::user(ctx), update_token)
 }
 
-fn update_token(c: &Caller, req: UpdateToken) -> Result<Token> {
+fn update_token(c: &Caller, req: TokenBody) -> Result<Token> {
+    let id = req.id.ok_or_else(|| Error::invalid("id is required"))?;
     let up = TokenUpdate {
         name: req.name,
         status: req.status,
@@ -84,7 +77,7 @@ fn update_token(c: &Caller, req: UpdateToken) -> Result<Token> {
         unlimited_quota: req.unlimited_quota,
         expired_time: req.expired_time,
     };
-    Ok(c.ctx.store.update_token(c.user.id, req.id, &up)?)
+    Ok(c.ctx.store.update_token(c.user.id, id, &up)?)
 }
 
 /// `DELETE /api/token/{id}`.

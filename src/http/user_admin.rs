@@ -1,6 +1,7 @@
-//! Operators' user routes: list, read, update, adjust quota.
+//! Operators' user routes: create, list, read, update, adjust quota.
 
 use serde::Deserialize;
+use serde_json::{Value, json};
 use warp::{Filter, Rejection, Reply};
 
 use super::auth::{self, Caller};
@@ -11,11 +12,12 @@ use crate::domain::{Page, QueryParams, Role};
 use crate::error::{Error, Result};
 use crate::policy;
 use crate::store::user_admin::UserUpdate;
-use crate::store::users::User;
+use crate::store::users::{NewUser, User};
 
 /// All operators' user routes.
 pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    list(ctx.clone())
+    create(ctx.clone())
+        .or(list(ctx.clone()))
         .or(get_one(ctx.clone()))
         .or(update(ctx.clone()))
         .or(adjust_quota(ctx))
@@ -48,14 +50,57 @@ fn target(c: &Caller, id: &str) -> Result<User> {
         .ok_or_else(|| Error::NotFound(format!("user {id} not found")))
 }
 
+/// A user body: every field optional; `username` names a new user, `id`
+/// the user to update.
 #[derive(Debug, Deserialize)]
-struct UpdateUser {
-    id: i64,
-    display_name: Option<String>,
-    group: Option<String>,
-    role: Option<i64>,
-    status: Option<i64>,
+struct UserBody {
+    id: Option<i64>,
+    username: Option<String>,
     password: Option<String>,
+    display_name: Option<String>,
+    role: Option<i64>,
+    group: Option<String>,
+    quota: Option<i64>,
+    status: Option<i64>,
+}
+
+/// `POST /api/user/` `{"username","password"?,"display_name"?,"role"?,"group"?,"quota"?}` (admin)
+/// → the new user and its `access_token`, shown only here.
+pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let route = warp::path!("api" / "user").and(warp::post());
+    wire::with_json(route, auth::role(ctx, Role::Admin), create_user)
+}
+
+fn create_user(c: &Caller, req: UserBody) -> Result<Value> {
+    let username = req
+        .username
+        .ok_or_else(|| Error::invalid("username is required"))?;
+    let role = match req.role {
+        None => Role::Common,
+        Some(r) => Role::parse(r).ok_or_else(|| {
+            Error::invalid(format!("invalid role {r}: use 1 (common) or 10 (admin)"))
+        })?,
+    };
+    policy::may_create_user(c.user.role(), role)?;
+    let new = NewUser {
+        username,
+        password: req.password,
+        display_name: req.display_name,
+        role: Some(role),
+        group: req.group,
+        quota: req.quota.unwrap_or(0),
+    };
+    let (user, token) = c.ctx.store.create_user(&new)?;
+    Ok(json!({
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "status": user.status,
+        "group": user.group,
+        "quota": user.quota,
+        "access_token": token,
+    }))
 }
 
 /// `PUT /api/user/` `{"id", "display_name"?, "group"?, "role"?, "status"?, "password"?}` (admin; root for admin roles).
@@ -64,7 +109,8 @@ pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
     wire::with_json(route, auth::role(ctx, Role::Admin), update_user)
 }
 
-fn update_user(c: &Caller, req: UpdateUser) -> Result<User> {
+fn update_user(c: &Caller, req: UserBody) -> Result<User> {
+    let id = req.id.ok_or_else(|| Error::invalid("id is required"))?;
     let role = req
         .role
         .map(|r| {
@@ -79,7 +125,7 @@ fn update_user(c: &Caller, req: UpdateUser) -> Result<User> {
         status: req.status,
         password: req.password,
     };
-    let target = target(c, &req.id.to_string())?;
+    let target = target(c, &id.to_string())?;
     policy::may_update_user(c.user.role(), target.role(), &up)?;
     Ok(c.ctx.store.update_user(target.id, &up)?)
 }

@@ -8,10 +8,19 @@ use serde::de::DeserializeOwned;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::auth::Caller;
+use super::auth::{self, Caller};
 use super::{answer, body, query};
-use crate::domain::QueryParams;
+use crate::context::Context;
+use crate::domain::{QueryParams, Role};
 use crate::error::Result;
+
+/// A filter extracting `E` that routes can be built from.
+pub trait Route<E>: Filter<Extract = E, Error = Rejection> + Clone + Send + Sync + 'static {}
+
+impl<E, F> Route<E> for F where
+    F: Filter<Extract = E, Error = Rejection> + Clone + Send + Sync + 'static
+{
+}
 
 /// A handler of the caller alone.
 pub fn plain<R, C, T>(
@@ -20,8 +29,8 @@ pub fn plain<R, C, T>(
     handler: fn(&Caller) -> Result<T>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
-    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
-    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Route<()>,
+    C: Route<(Caller,)>,
     T: Serialize + Send + 'static,
 {
     route
@@ -36,8 +45,8 @@ pub fn with_query<R, C, T>(
     handler: fn(&Caller, &QueryParams) -> Result<T>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
-    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
-    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Route<()>,
+    C: Route<(Caller,)>,
     T: Serialize + Send + 'static,
 {
     route
@@ -53,8 +62,8 @@ pub fn with_json<R, C, B, T>(
     handler: fn(&Caller, B) -> Result<T>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
-    R: Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static,
-    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Route<()>,
+    C: Route<(Caller,)>,
     B: DeserializeOwned + Send + 'static,
     T: Serialize + Send + 'static,
 {
@@ -71,8 +80,8 @@ pub fn with_id<R, C, T>(
     handler: fn(&Caller, &str) -> Result<T>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
-    R: Filter<Extract = (String,), Error = Rejection> + Clone + Send + Sync + 'static,
-    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Route<(String,)>,
+    C: Route<(Caller,)>,
     T: Serialize + Send + 'static,
 {
     route
@@ -87,8 +96,8 @@ pub fn with_id_json<R, C, B, T>(
     handler: fn(&Caller, &str, B) -> Result<T>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
 where
-    R: Filter<Extract = (String,), Error = Rejection> + Clone + Send + Sync + 'static,
-    C: Filter<Extract = (Caller,), Error = Rejection> + Clone + Send + Sync + 'static,
+    R: Route<(String,)>,
+    C: Route<(Caller,)>,
     B: DeserializeOwned + Send + 'static,
     T: Serialize + Send + 'static,
 {
@@ -96,4 +105,26 @@ where
         .and(caller)
         .and(body::json::<B>())
         .and_then(move |id: String, c: Caller, b: B| answer(move || handler(&c, &id, b)))
+}
+
+/// A resource's two lists: the caller's own at `own`, and everyone's at
+/// `all` for administrators; one handler, told which (`true`: all).
+pub fn own_and_all<T>(
+    own: impl Route<()>,
+    all: impl Route<()>,
+    ctx: Context,
+    handler: fn(&Caller, &QueryParams, bool) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    T: Serialize + Send + 'static,
+{
+    let mine = own
+        .and(auth::user(ctx.clone()))
+        .and(query())
+        .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q, false)));
+    let every = all
+        .and(auth::role(ctx, Role::Admin))
+        .and(query())
+        .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q, true)));
+    mine.or(every).unify()
 }

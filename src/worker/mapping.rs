@@ -108,27 +108,31 @@ mod tests {
     }
 
     #[test]
-    fn maps_progress_times_and_reasons() {
-        let c = change_for(
-            &due(TaskStatus::Submitted),
-            &up(TaskStatus::InProgress),
-            100,
-            0,
-        );
-        assert_eq!((c.progress.as_str(), c.start_time), ("30%", 100));
-        let c = change_for(
-            &due(TaskStatus::Submitted),
-            &up(TaskStatus::Failure),
-            100,
-            0,
-        );
-        assert_eq!(c.fail_reason, "upstream reported failure");
-        assert_eq!((c.progress.as_str(), c.finish_time), ("100%", 100));
-        let mut s = up(TaskStatus::Success);
-        s.fail_reason = "noise".into();
-        let c = change_for(&due(TaskStatus::Queued), &s, 100, 0);
-        assert_eq!(c.status, TaskStatus::Success);
-        assert_eq!(c.fail_reason, "");
+    fn maps_statuses_progress_times_and_reasons() {
+        use TaskStatus::*;
+        // (status read, upstream says) → (status, progress, start, finish, reason)
+        let cases = [
+            ((Submitted, InProgress), (InProgress, "30%", 100, 0, "")),
+            (
+                (Submitted, Failure),
+                (Failure, "100%", 0, 100, "upstream reported failure"),
+            ),
+            ((Queued, Success), (Success, "100%", 0, 100, "")),
+            // Never backwards: a late QUEUED leaves IN_PROGRESS as it is.
+            ((InProgress, Queued), (InProgress, "30%", 100, 0, "")),
+        ];
+        for ((read, says), (status, progress, start, finish, reason)) in cases {
+            let mut u = up(says);
+            u.fail_reason = if says == Failure {
+                String::new()
+            } else {
+                "noise".into()
+            };
+            let c = change_for(&due(read), &u, 100, 0);
+            let got = (c.status, c.progress.as_str(), c.start_time, c.finish_time);
+            assert_eq!(got, (status, progress, start, finish), "{read} then {says}");
+            assert_eq!(c.fail_reason, reason, "{read} then {says}");
+        }
     }
 
     #[test]
@@ -142,16 +146,5 @@ mod tests {
         u.finish_time = 80;
         let c = change_for(&due(TaskStatus::InProgress), &u, 100, 0);
         assert_eq!(c.finish_time, 80);
-    }
-
-    #[test]
-    fn never_moves_backwards() {
-        let c = change_for(
-            &due(TaskStatus::InProgress),
-            &up(TaskStatus::Queued),
-            100,
-            0,
-        );
-        assert_eq!(c.status, TaskStatus::InProgress);
     }
 }

@@ -3,6 +3,7 @@
 mod backoff;
 mod mapping;
 mod pass;
+mod report;
 mod sweep;
 
 use std::sync::Arc;
@@ -10,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use pass::{PassReport, run_once};
+pub use pass::run_once;
+pub use report::PassReport;
 pub use sweep::{max_submission_secs, orphan_grace_secs};
 
 use crate::context::Context;

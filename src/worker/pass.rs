@@ -2,10 +2,10 @@
 //! channel, channels in parallel, each channel's batches in order.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::report::PassReport;
 use super::{backoff, mapping, sweep};
 use crate::context::Context;
 use crate::platform::{FetchMode, Target};
@@ -17,83 +17,6 @@ use crate::store::poll::DueTask;
 const ROUND: usize = 20_000;
 /// Channels polled at the same time.
 const MAX_PARALLEL_CHANNELS: usize = 8;
-
-/// What a pass did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PassReport {
-    /// Tasks sent to an upstream in a fetch.
-    pub polled: usize,
-    /// Tasks whose row changed.
-    pub updated: usize,
-    /// Moved to SUCCESS.
-    pub succeeded: usize,
-    /// Moved to FAILURE by the upstream's word, refunded.
-    pub failed: usize,
-    /// Failed by the timeout sweep, refunded.
-    pub timed_out: usize,
-    /// Orphaned reservations failed, refunded.
-    pub orphaned: usize,
-    /// Failed because their channel was deleted, refunded.
-    pub channel_gone: usize,
-    /// Asked for but absent from the answer.
-    pub missing: usize,
-    /// Whole fetch requests that failed.
-    pub request_failures: usize,
-    /// Tasks pushed back with backoff.
-    pub deferred: usize,
-    /// Updates skipped because another writer got there first.
-    pub raced: usize,
-    /// Store errors met (the pass goes on with other channels).
-    pub errors: usize,
-}
-
-impl PassReport {
-    /// Nothing happened.
-    pub fn is_idle(&self) -> bool {
-        *self == PassReport::default()
-    }
-
-    fn add(&mut self, o: &PassReport) {
-        self.polled += o.polled;
-        self.updated += o.updated;
-        self.succeeded += o.succeeded;
-        self.failed += o.failed;
-        self.timed_out += o.timed_out;
-        self.orphaned += o.orphaned;
-        self.channel_gone += o.channel_gone;
-        self.missing += o.missing;
-        self.request_failures += o.request_failures;
-        self.deferred += o.deferred;
-        self.raced += o.raced;
-        self.errors += o.errors;
-    }
-
-    /// Tasks refunded in this pass, whatever the reason.
-    pub fn refunded(&self) -> usize {
-        self.failed + self.timed_out + self.orphaned + self.channel_gone
-    }
-}
-
-impl fmt::Display for PassReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "polled {} updated {} succeeded {} failed {} timed_out {} orphaned {} channel_gone {} missing {} request_failures {} deferred {} raced {} errors {}",
-            self.polled,
-            self.updated,
-            self.succeeded,
-            self.failed,
-            self.timed_out,
-            self.orphaned,
-            self.channel_gone,
-            self.missing,
-            self.request_failures,
-            self.deferred,
-            self.raced,
-            self.errors
-        )
-    }
-}
 
 /// One pass at the clock's current time. Tests call this directly.
 pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
