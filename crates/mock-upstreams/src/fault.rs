@@ -5,6 +5,8 @@
 
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use warp::http::StatusCode;
 
@@ -39,6 +41,9 @@ pub enum Fault {
     /// Fetch answers leave out every second asked id (indices 1, 3, 5, ... of the request);
     /// a fetch of one id answers 404.
     MissingSome,
+    /// Answers about one known id are 404 as for an unknown one (as if the upstream lost
+    /// it); creating still works. Suno's fetches find nothing.
+    NotFound,
     /// Fetch answers carry the status word `WEIRD`.
     UnknownStatus,
     /// Fetch answers carry times in milliseconds instead of seconds.
@@ -52,7 +57,7 @@ pub enum Fault {
 impl Fault {
     /// Parses a control name: `none`, `disconnect`, `stall` (with `stall_ms`), `stall_<ms>`,
     /// `http_<status>`, `malformed_json`, `code_not_success`, `extra_ids`, `missing_some`,
-    /// `unknown_status`, `millisecond_times`, `huge_body`, `flip`.
+    /// `not_found`, `unknown_status`, `millisecond_times`, `huge_body`, `flip`.
     pub fn parse(name: &str, stall_ms: Option<u64>) -> Result<Fault, String> {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
         let fault = match name.as_str() {
@@ -63,6 +68,7 @@ impl Fault {
             "code_not_success" | "internal_error" => Fault::CodeNotSuccess,
             "extra_ids" => Fault::ExtraIds,
             "missing_some" => Fault::MissingSome,
+            "not_found" | "lost" => Fault::NotFound,
             "unknown_status" | "weird" => Fault::UnknownStatus,
             "millisecond_times" | "ms_times" => Fault::MillisecondTimes,
             "huge_body" | "huge" => Fault::HugeBody,
@@ -99,6 +105,7 @@ impl fmt::Display for Fault {
             Fault::CodeNotSuccess => f.write_str("code_not_success"),
             Fault::ExtraIds => f.write_str("extra_ids"),
             Fault::MissingSome => f.write_str("missing_some"),
+            Fault::NotFound => f.write_str("not_found"),
             Fault::UnknownStatus => f.write_str("unknown_status"),
             Fault::MillisecondTimes => f.write_str("millisecond_times"),
             Fault::HugeBody => f.write_str("huge_body"),
@@ -144,6 +151,25 @@ impl FaultSwitch {
         lock(&self.inner).next.clone()
     }
 
+    /// What every platform route does first: waits `latency_ms`, then draws the request's
+    /// fault and counts it in `faulted` unless it is `None`.
+    pub(crate) async fn draw_after(
+        &self,
+        latency_ms: u64,
+        faulted: &AtomicU64,
+        mock: &str,
+    ) -> Fault {
+        if latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+        }
+        let fault = self.take();
+        if fault != Fault::None {
+            faulted.fetch_add(1, Ordering::Relaxed);
+            log::debug!("{mock} applies fault {fault}");
+        }
+        fault
+    }
+
     /// The fault for the request arriving now; Flip is resolved to None or Http(500).
     pub(crate) fn take(&self) -> Fault {
         let mut plan = lock(&self.inner);
@@ -168,9 +194,26 @@ impl FaultSwitch {
     }
 }
 
+/// The status and message of an [`Fault::Http`] answer from the mock called `platform`
+/// (`mock_video fault: 503 Service Unavailable`).
+pub(crate) fn http_fault(code: u16, platform: &str) -> (StatusCode, String) {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = status.canonical_reason().unwrap_or("error");
+    (status, format!("{platform} fault: {code} {reason}"))
+}
+
+/// Whether task number `n` (from 0) of a platform fails under `failure_ratio`: evenly spread,
+/// so that the first n tasks hold floor(n × ratio) failures at every point (0.5 fails every
+/// second task, 1.0 all of them).
+pub(crate) fn fails_evenly(n: u64, failure_ratio: f64) -> bool {
+    let ratio = failure_ratio.clamp(0.0, 1.0);
+    let n = n as f64;
+    ((n + 1.0) * ratio).floor() > (n * ratio).floor()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Fault, FaultSwitch};
+    use super::{Fault, FaultSwitch, fails_evenly};
 
     #[test]
     fn fault_names_round_trip() {
@@ -183,6 +226,7 @@ mod tests {
             Fault::CodeNotSuccess,
             Fault::ExtraIds,
             Fault::MissingSome,
+            Fault::NotFound,
             Fault::UnknownStatus,
             Fault::MillisecondTimes,
             Fault::HugeBody,
@@ -223,5 +267,14 @@ mod tests {
             [Fault::None, Fault::Http(500), Fault::None, Fault::Http(500)]
         );
         assert_eq!(switch.standing(), Fault::Flip);
+    }
+
+    #[test]
+    fn failures_are_spread_evenly() {
+        let fails = |ratio: f64| (0..10).map(|n| fails_evenly(n, ratio)).collect::<Vec<_>>();
+        assert!(fails(1.0).iter().all(|f| *f));
+        assert!(fails(0.0).iter().all(|f| !*f));
+        assert_eq!(fails(0.5), [false, true].repeat(5));
+        assert_eq!(fails(0.3).iter().filter(|f| **f).count(), 3);
     }
 }

@@ -31,6 +31,12 @@ impl IdSource {
         self.counter.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// A random-looking number, unique within this source and unlike other sources' (seeds
+    /// generated content).
+    pub(crate) fn seed(&self) -> u64 {
+        self.bits().1
+    }
+
     /// 128 bits, the low half unique within this source.
     fn bits(&self) -> (u64, u64) {
         let n = self.next();
@@ -59,7 +65,7 @@ impl IdSource {
 }
 
 /// splitmix64's finaliser: a bijection on u64, so distinct counters give distinct ids.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -7,6 +7,7 @@ use clap::Parser;
 use super::config::MockConfig;
 use super::mock::Mock;
 use crate::fault::Fault;
+use crate::server::{init_cli_logging, wait_for_ctrl_c};
 
 /// Command line of the simulator.
 #[derive(Debug, Parser)]
@@ -58,18 +59,12 @@ impl Args {
 
 /// Parses the command line, serves until Ctrl-C, then stops the server.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,warp::server=off"),
-    )
-    .init();
+    init_cli_logging();
     let args = Args::parse();
     let mock = Mock::try_start(&args.listen, args.config())?;
     mock.set_fault(args.fault);
     println!("mock_suno listening on {}", mock.base_url());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(tokio::signal::ctrl_c())?;
+    wait_for_ctrl_c()?;
     log::info!("mock_suno stopping");
     drop(mock);
     Ok(())

@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use warp::Reply;
-use warp::http::StatusCode;
 use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
@@ -16,7 +15,7 @@ use super::state::{Counters, State, Submission};
 use super::task::{Entry, LyricsInput, MusicInput, Task, title_from};
 use super::view::{Shape, TaskView};
 use crate::clock::Clock;
-use crate::fault::Fault;
+use crate::fault::{Fault, http_fault};
 use crate::reply::{Answer, disconnect};
 
 /// A Suno request, before faults and auth.
@@ -45,20 +44,14 @@ pub(crate) async fn answer(
         Call::Ping => &counters.ping,
     };
     Counters::bump(counter, 1);
-    if state.cfg.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(state.cfg.latency_ms)).await;
-    }
-    let fault = state.faults.take();
-    if fault != Fault::None {
-        Counters::bump(&counters.faulted, 1);
-        log::debug!("mock_suno applies fault {fault}");
-    }
+    let fault = (state.faults)
+        .draw_after(state.cfg.latency_ms, &counters.faulted, "mock_suno")
+        .await;
     let answer = match fault {
         Fault::Disconnect => return disconnect(),
         Fault::Http(code) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let reason = status.canonical_reason().unwrap_or("error");
-            error(status, &format!("mock_suno fault: {code} {reason}"))
+            let (status, message) = http_fault(code, "mock_suno");
+            error(status, &message)
         }
         Fault::MalformedJson => {
             Answer::raw(br#"{"code":"success","message":"","data":[{"task_id":"#)
@@ -199,11 +192,12 @@ fn fetch(state: &State, body: &[u8], fault: &Fault, shape: Shape) -> Answer {
     Counters::bump(&state.counters.fetched_ids, ids.len() as u64);
     let clock = Clock::now();
     let keep_all = *fault != Fault::MissingSome;
+    let lost = *fault == Fault::NotFound;
     let mut found: Vec<Entry> = {
         let mut tasks = state.tasks();
         ids.iter()
             .enumerate()
-            .filter(|(index, _)| keep_all || index % 2 == 0)
+            .filter(|(index, _)| !lost && (keep_all || index % 2 == 0))
             .filter_map(|(_, id)| lookup(state, &mut tasks, id, &clock))
             .collect()
     };
@@ -224,7 +218,7 @@ fn fetch(state: &State, body: &[u8], fault: &Fault, shape: Shape) -> Answer {
 /// `GET /suno/fetch/{id}`: the whole task (as new-api answers), or 404.
 fn fetch_one(state: &State, id: &str, fault: &Fault, shape: Shape) -> Answer {
     let clock = Clock::now();
-    let entry = if *fault == Fault::MissingSome {
+    let entry = if matches!(fault, Fault::MissingSome | Fault::NotFound) {
         None
     } else {
         lookup(state, &mut state.tasks(), id, &clock)

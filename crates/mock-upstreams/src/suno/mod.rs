@@ -17,7 +17,7 @@
 //! - `envelope`: Suno's `{"code", "message", "data"}` answers.
 //! - `routes`: the warp filters of the Suno API and the one `recover`.
 //! - `handlers`: what submit, fetch and ping answer, with latency, faults and auth applied.
-//! - `control`: the `/mock/...` HTTP control routes.
+//! - `control`: its side of the shared `/mock/...` control routes (Suno envelopes).
 //! - [`cli`]: the `mock_suno` command line.
 
 pub mod cli;

@@ -7,10 +7,11 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use super::control::control_routes;
 use super::envelope::error;
 use super::handlers::{Call, answer};
 use super::state::State;
+use crate::control::control_routes;
+use crate::server::with_state;
 
 /// All routes: the Suno API, the `/mock` control API, and JSON envelopes for rejections.
 pub(crate) fn routes(
@@ -21,13 +22,6 @@ pub(crate) fn routes(
         .unify()
         .recover(recover)
         .unify()
-}
-
-/// Hands the shared state to a handler.
-pub(crate) fn with_state(
-    state: Arc<State>,
-) -> impl Filter<Extract = (Arc<State>,), Error = Infallible> + Clone {
-    warp::any().map(move || state.clone())
 }
 
 /// The four Suno routes, each answered by [`answer`] with the `Authorization` header.

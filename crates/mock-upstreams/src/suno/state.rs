@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::config::MockConfig;
 use super::task::{Entry, Forced, MusicInput, Task};
 use crate::clock::{Clock, unix_ms};
-use crate::fault::FaultSwitch;
+use crate::fault::{FaultSwitch, fails_evenly};
 use crate::ids::IdSource;
 use crate::sync::lock;
 
@@ -165,12 +165,10 @@ impl State {
         submissions.push_back(submission);
     }
 
-    /// Whether the next music task fails: evenly spread so that n tasks hold
-    /// floor(n × ratio) failures at every point.
+    /// Whether the next music task fails (evenly spread by the failure ratio).
     fn next_music_fails(&self) -> bool {
-        let ratio = self.cfg.failure_ratio.clamp(0.0, 1.0);
-        let n = self.music_count.fetch_add(1, Ordering::Relaxed) as f64;
-        ((n + 1.0) * ratio).floor() > (n * ratio).floor()
+        let n = self.music_count.fetch_add(1, Ordering::Relaxed);
+        fails_evenly(n, self.cfg.failure_ratio)
     }
 
     /// A song submitted now, lasting [`MockConfig::music_duration_ms`], failing by
@@ -179,27 +177,5 @@ impl State {
         let fails = self.next_music_fails();
         let duration_ms = self.cfg.music_duration_ms;
         Task::music(task_id, input, clock, duration_ms, fails, &self.ids)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MockConfig, State};
-
-    #[test]
-    fn failure_ratio_spreads_failures_evenly() {
-        let fails = |ratio: f64| {
-            let state = State::new(MockConfig {
-                failure_ratio: ratio,
-                ..MockConfig::default()
-            });
-            (0..10)
-                .map(|_| state.next_music_fails())
-                .collect::<Vec<_>>()
-        };
-        assert!(fails(1.0).iter().all(|f| *f));
-        assert!(fails(0.0).iter().all(|f| !*f));
-        assert_eq!(fails(0.5), [false, true].repeat(5));
-        assert_eq!(fails(0.3).iter().filter(|f| **f).count(), 3);
     }
 }
