@@ -16,6 +16,7 @@ mod migrate;
 pub mod options;
 pub mod poll;
 mod refund;
+pub mod seeding;
 pub mod task_lookup;
 pub mod tasks;
 pub mod tokens;

@@ -1,13 +1,13 @@
 //! The ceiling of the books (issue 10): every balance and limit a client or
 //! operator gives is 0..=MAX_QUOTA (2^53 − 1), else a 400 naming the field
 //! with nothing changed; a refund that would pass the ceiling is capped and
-//! says so; and a refund lands on the key's current limit and its row says
-//! how.
+//! says so; a refund lands on the key's current limit and its row says how;
+//! and the seed tool refuses a live database.
 
 use serde_json::{Value, json};
 
 use crate::kit::db::LogRow;
-use crate::kit::process::{cli_error_line, cli_json, path_str, taskcenter};
+use crate::kit::process::{cli_error_line, cli_json, path_str, seed_example, taskcenter};
 use crate::kit::{
     Customer, MUSIC_CHARGE, Settings, TestApp, Upstream, as_root, assert_clean, assert_error,
     assert_ok, assert_relay_error, assert_unchanged, slow_mock, spawn_app, spawn_app_with,
@@ -313,4 +313,64 @@ fn a_refund_goes_back_onto_the_keys_current_limit_and_its_row_says_so() {
     assert_eq!(app.db.key(eve.key_id).remain_quota, 1_100_000);
     assert_eq!(app.db.user(eve.id).quota, 1_000_000);
     assert_clean(&app.audit());
+}
+
+#[test]
+fn seeding_is_refused_on_a_database_with_channels_or_users_of_its_own() {
+    let app = spawn_app();
+    assert_eq!(app.check_seedable(), Ok(()), "root alone");
+    app.create_user("bench_1767225600000_0", 1, 10_000_000);
+    assert_eq!(app.check_seedable(), Ok(()), "root and a seeded user");
+    app.create_user("bench_mark", 1, 0);
+    let refusal = app.check_seedable().expect_err("a user of its own");
+    assert!(
+        refusal.contains("1 user(s)") && refusal.contains("minting"),
+        "{refusal}"
+    );
+
+    let with_channel = spawn_app();
+    with_channel.attach(slow_mock(), "main", 0);
+    let refusal = with_channel.check_seedable().expect_err("a channel");
+    assert!(refusal.contains("1 channel(s)"), "{refusal}");
+}
+
+#[test]
+fn the_seed_example_refuses_a_live_database_and_leaves_it_untouched() {
+    let Some(seed) = seed_example() else {
+        eprintln!(
+            "skipped: target/<profile>/examples/seed_tasks is not built (cargo build --release --examples)"
+        );
+        return;
+    };
+    let (app, _up) = worker_app();
+    app.customer("alice", 1_000_000);
+    let before = app.db.fingerprint();
+    let out = std::process::Command::new(&seed)
+        .args([
+            "--db",
+            path_str(app.db_path()),
+            "--append",
+            "--tasks",
+            "10",
+            "--users",
+            "1",
+        ])
+        .output()
+        .expect("run seed_tasks");
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("looks live"), "{stderr}");
+    assert_unchanged(&before, &app.db.fingerprint());
+
+    // A new file is seeded, and appended to, as before.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("seeded.db");
+    for extra in [&[][..], &["--append"][..]] {
+        let out = std::process::Command::new(&seed)
+            .args(["--db", path_str(&db), "--tasks", "20", "--users", "2"])
+            .args(extra)
+            .output()
+            .expect("run seed_tasks");
+        assert!(out.status.success(), "{extra:?}: {out:?}");
+    }
 }
