@@ -11,6 +11,10 @@
 //! can authenticate as any of them; root gets `--root-token`. Tasks go in
 //! through [`Store::insert_tasks_raw`], one transaction per batch, oldest
 //! first, so ids grow with submit time as they do in a live system.
+//!
+//! A database with channels or users other than root and earlier seeds'
+//! is refused, `--append` or not ([`Store::check_seedable`]): seeded tasks
+//! in flight carry no charge, and a worker would refund them.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,13 +24,15 @@ use serde_json::{Value, json};
 use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::domain::TaskStatus;
 use taskcenter::store::Store;
+use taskcenter::store::seeding::seed_username;
 use taskcenter::store::tasks::NewTask;
 use taskcenter::store::users::NewUser;
 
 /// Seeds tasks over users into a database file.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Database file (created; must not already hold tasks unless --append).
+    /// Database file (created; must not already hold tasks unless --append,
+    /// and never channels or users other than root and earlier seeds').
     #[arg(long)]
     db: PathBuf,
     /// Number of tasks.
@@ -277,6 +283,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let started = Instant::now();
     let store = Store::open(&args.db)?;
+    // Before anything is written (root's token included): a live database
+    // is refused, with or without --append.
+    store
+        .check_seedable()
+        .map_err(|e| format!("{}: {e}", args.db.display()))?;
     store.ensure_root(Some(&args.root_token))?;
 
     let existing: i64 = store
@@ -291,10 +302,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let mut users = Vec::with_capacity(args.users as usize);
-    let run = SystemClock.now();
+    // Milliseconds: two runs within one second (an --append right after
+    // the first) still name their users apart.
+    let run = SystemClock.now_ms();
     for i in 0..args.users {
         let (user, token) = store.create_user(&NewUser {
-            username: format!("bench_{run}_{i}"),
+            username: seed_username(run, i),
             quota: 10_000_000,
             ..Default::default()
         })?;

@@ -84,7 +84,7 @@ pub enum UserCmd {
         /// Pricing group (default: `default`).
         #[arg(long)]
         group: Option<String>,
-        /// Starting quota (500000 = 1 USD), logged as a top-up.
+        /// Starting quota (500000 = 1 USD, at most 2^53 - 1), logged as a top-up.
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         quota: i64,
     },
@@ -108,7 +108,7 @@ pub enum UserCmd {
         /// User id.
         #[arg(long)]
         id: i64,
-        /// Signed change, e.g. 500000 or -1000; the balance cannot go below zero.
+        /// Signed change, e.g. 500000 or -1000; the balance stays within 0 and 2^53 - 1.
         #[arg(long, allow_hyphen_values = true)]
         delta: i64,
         /// Why (kept in the log).
@@ -131,7 +131,7 @@ pub enum TokenCmd {
         /// Key name (at most 64 characters).
         #[arg(long, default_value = "default")]
         name: String,
-        /// Quota this key may spend (0 or more).
+        /// Quota this key may spend (0 to 2^53 - 1).
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         remain_quota: i64,
         /// No per-key limit.

@@ -74,9 +74,13 @@ impl Store {
         let tasks = count("SELECT COUNT(*) FROM tasks")?;
         let logs = count("SELECT COUNT(*) FROM logs")?;
 
+        // A refund row gives back its whole `quota` but for the units the
+        // ceiling kept out (`other.capped`, `other.key_capped`); used_quota
+        // goes down by the whole charge.
         let mut stmt = tx.prepare(
             "SELECT u.id, u.username, u.quota, u.used_quota,
-                    COALESCE(SUM(CASE l.type WHEN 1 THEN l.quota WHEN 6 THEN l.quota
+                    COALESCE(SUM(CASE l.type WHEN 1 THEN l.quota
+                                             WHEN 6 THEN l.quota - COALESCE(json_extract(l.other, '$.capped'), 0)
                                              WHEN 2 THEN -l.quota WHEN 3 THEN -l.quota ELSE 0 END), 0),
                     COALESCE(SUM(CASE l.type WHEN 2 THEN l.quota WHEN 6 THEN -l.quota ELSE 0 END), 0)
              FROM users u LEFT JOIN logs l ON l.user_id = u.id GROUP BY u.id ORDER BY u.id",
@@ -128,7 +132,8 @@ impl Store {
                     COALESCE(SUM(CASE
                         WHEN l.type = 4 THEN COALESCE(json_extract(l.other, '$.remain_quota_delta'), 0)
                         WHEN l.type = 2 AND json_extract(l.other, '$.key_charged') THEN -l.quota
-                        WHEN l.type = 6 AND json_extract(l.other, '$.key_refunded') THEN l.quota
+                        WHEN l.type = 6 AND json_extract(l.other, '$.key_refunded')
+                            THEN l.quota - COALESCE(json_extract(l.other, '$.key_capped'), 0)
                         ELSE 0 END), 0)
              FROM tokens t LEFT JOIN logs l ON l.token_id = t.id AND l.type IN (2, 4, 6)
              GROUP BY t.id ORDER BY t.id",

@@ -27,6 +27,13 @@ pub enum StoreError {
     Io(String),
 }
 
+impl From<crate::domain::Invalid> for StoreError {
+    /// A domain parser's refusal of a value the store was given.
+    fn from(e: crate::domain::Invalid) -> Self {
+        StoreError::Invalid(e.0)
+    }
+}
+
 impl StoreError {
     /// Shorthand for [`StoreError::Invalid`].
     pub fn invalid(msg: impl Into<String>) -> Self {

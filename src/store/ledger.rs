@@ -1,15 +1,17 @@
-//! Where quota moves: the charge at submission, acceptance, and the refund.
-//! Each function is one `BEGIN IMMEDIATE` transaction that changes the
-//! balances, the task and the log row explaining them together.
+//! Where quota moves: the charge at submission, acceptance, and the
+//! settlement of a failure (whose refund is `store/refund.rs`). Each
+//! function is one `BEGIN IMMEDIATE` transaction that changes the balances,
+//! the task and the log row explaining them together.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::Store;
 use super::error::{StoreError, StoreResult};
-use super::logs::{LOG_CONSUME, LOG_REFUND, NewLog, insert_log};
+use super::logs::{LOG_CONSUME, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
+use super::{Store, refund};
 use crate::domain::TaskStatus;
+use crate::domain::quota::MAX_QUOTA;
 use crate::secrets::new_task_id;
 
 /// What is charged for and recorded when a job is accepted for relay.
@@ -35,6 +37,9 @@ pub struct Reservation {
 
 /// Takes the charge from user and key, inserts the task (NOT_START) and the
 /// consume log row, all or nothing. Insufficient quota → 403, nothing charged.
+/// The used_quota counters stop at [`MAX_QUOTA`] rather than pass it (a sum
+/// over the ceiling would break the schema's CHECK, and SQLite turns an
+/// overflowing integer sum into a REAL).
 pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
     let mut conn = store.conn()?;
     let tx = store.immediate(&mut conn)?;
@@ -60,10 +65,10 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
     }
     let user_ok = tx
         .prepare_cached(
-            "UPDATE users SET quota = quota - ?1, used_quota = used_quota + ?1
+            "UPDATE users SET quota = quota - ?1, used_quota = MIN(used_quota + ?1, ?3)
              WHERE id = ?2 AND status = 1 AND quota >= ?1",
         )?
-        .execute(params![charge, r.user_id])?;
+        .execute(params![charge, r.user_id, MAX_QUOTA])?;
     if user_ok == 0 {
         return Err(StoreError::Refused(format!(
             "insufficient user quota: this call costs {charge}"
@@ -72,11 +77,11 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
     if !unlimited {
         let key_ok = tx
             .prepare_cached(
-                "UPDATE tokens SET remain_quota = remain_quota - ?1, used_quota = used_quota + ?1,
-                    accessed_time = ?3
+                "UPDATE tokens SET remain_quota = remain_quota - ?1,
+                    used_quota = MIN(used_quota + ?1, ?4), accessed_time = ?3
                  WHERE id = ?2 AND remain_quota >= ?1",
             )?
-            .execute(params![charge, r.token_id, now])?;
+            .execute(params![charge, r.token_id, now, MAX_QUOTA])?;
         if key_ok == 0 {
             return Err(StoreError::Refused(format!(
                 "insufficient API key quota: this call costs {charge}"
@@ -84,9 +89,10 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
         }
     } else {
         tx.prepare_cached(
-            "UPDATE tokens SET used_quota = used_quota + ?1, accessed_time = ?3 WHERE id = ?2",
+            "UPDATE tokens SET used_quota = MIN(used_quota + ?1, ?4), accessed_time = ?3
+             WHERE id = ?2",
         )?
-        .execute(params![charge, r.token_id, now])?;
+        .execute(params![charge, r.token_id, now, MAX_QUOTA])?;
     }
     let task_id = new_task_id();
     tx.prepare_cached(
@@ -178,8 +184,10 @@ pub fn mark_submitted(
         .execute(params![task_id, channel_id])?;
         tx.prepare_cached("UPDATE users SET request_count = request_count + 1 WHERE id = ?1")?
             .execute(params![user_id])?;
-        tx.prepare_cached("UPDATE channels SET used_quota = used_quota + ?2 WHERE id = ?1")?
-            .execute(params![channel_id, quota])?;
+        tx.prepare_cached(
+            "UPDATE channels SET used_quota = MIN(used_quota + ?2, ?3) WHERE id = ?1",
+        )?
+        .execute(params![channel_id, quota, MAX_QUOTA])?;
     }
     tx.commit()?;
     Ok(n == 1)
@@ -253,98 +261,8 @@ pub fn settle_failure_in(
     if n == 0 {
         return Ok(false);
     }
-    let charged = tx
-        .prepare_cached(
-            "SELECT t.user_id, t.token_id, t.channel_id, t.quota, t.task_id, t.model_name,
-                    t.upstream_task_id != '', COALESCE(u.username, ''), k.name
-             FROM tasks t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN tokens k ON k.id = t.token_id
-             WHERE t.id = ?1",
-        )?
-        .query_row(params![task_row_id], |r| {
-            Ok(Charged {
-                user_id: r.get(0)?,
-                token_id: r.get(1)?,
-                channel_id: r.get(2)?,
-                quota: r.get(3)?,
-                task_id: r.get(4)?,
-                model_name: r.get(5)?,
-                accepted_upstream: r.get(6)?,
-                username: r.get(7)?,
-                token_name: r.get(8)?,
-            })
-        })?;
-    refund_in(tx, &charged, &failure.reason, now)?;
+    refund::refund_task(tx, task_row_id, &failure.reason, now)?;
     Ok(true)
-}
-
-/// What a refund needs to know about the charge it reverses.
-struct Charged {
-    user_id: i64,
-    token_id: i64,
-    channel_id: i64,
-    quota: i64,
-    task_id: String,
-    model_name: String,
-    accepted_upstream: bool,
-    username: String,
-    /// `None` when the key was deleted meanwhile.
-    token_name: Option<String>,
-}
-
-/// Gives a failed task's charge back to user and key and writes the refund
-/// log row. Only called after the conditional update that set `refunded`.
-fn refund_in(tx: &Transaction<'_>, c: &Charged, reason: &str, now: i64) -> StoreResult<()> {
-    let q = c.quota;
-    if q <= 0 {
-        return Ok(());
-    }
-    tx.prepare_cached(
-        "UPDATE users SET quota = quota + ?2, used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
-    )?
-    .execute(params![c.user_id, q])?;
-    // The key may have been deleted meanwhile: then the user alone gets it back.
-    let mut key_refunded = false;
-    if c.token_name.is_some() {
-        key_refunded = tx
-            .prepare_cached("SELECT unlimited_quota = 0 FROM tokens WHERE id = ?1")?
-            .query_row(params![c.token_id], |r| r.get(0))?;
-        tx.prepare_cached(
-            "UPDATE tokens SET
-                remain_quota = CASE WHEN unlimited_quota = 1 THEN remain_quota ELSE remain_quota + ?2 END,
-                used_quota = MAX(used_quota - ?2, 0)
-             WHERE id = ?1",
-        )?
-        .execute(params![c.token_id, q])?;
-    }
-    if c.accepted_upstream {
-        // mark_submitted raised the channel's used quota; give it back.
-        tx.prepare_cached(
-            "UPDATE channels SET used_quota = MAX(used_quota - ?2, 0) WHERE id = ?1",
-        )?
-        .execute(params![c.channel_id, q])?;
-    }
-    insert_log(
-        tx,
-        &NewLog {
-            log_type: LOG_REFUND,
-            user_id: c.user_id,
-            username: c.username.clone(),
-            token_id: if c.token_name.is_some() {
-                c.token_id
-            } else {
-                0
-            },
-            token_name: c.token_name.clone().unwrap_or_default(),
-            channel_id: c.channel_id,
-            model_name: c.model_name.clone(),
-            quota: q,
-            content: format!("refund for failed task {}: {reason}", c.task_id),
-            task_id: c.task_id.clone(),
-            other: Some(serde_json::json!({"reason": reason, "key_refunded": key_refunded})),
-        },
-        now,
-    )?;
-    Ok(())
 }
 
 /// One task by row id inside a transaction.

@@ -15,6 +15,8 @@ pub mod logs;
 mod migrate;
 pub mod options;
 pub mod poll;
+mod refund;
+pub mod seeding;
 pub mod task_lookup;
 pub mod tasks;
 pub mod tokens;

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use super::error::{StoreError, StoreResult};
+use crate::domain::quota::MAX_QUOTA;
 
 /// Option key of the per-call USD price per model.
 pub const MODEL_PRICE: &str = "ModelPrice";
@@ -97,7 +98,8 @@ impl Store {
     }
 
     /// The charge for `units` priced units of `model` (1 for a per-call
-    /// price) by a user of `group`; a model without a price → invalid.
+    /// price) by a user of `group`; a model without a price, or a charge
+    /// over [`MAX_QUOTA`] → invalid.
     pub fn quote(&self, model: &str, units: f64, group: &str) -> StoreResult<PriceQuote> {
         let prices = parse_number_map(
             MODEL_PRICE,
@@ -112,9 +114,14 @@ impl Store {
             .ok_or_else(|| StoreError::invalid(format!("model {model} has no price configured")))?;
         let group_ratio = ratios.get(group).copied().unwrap_or(1.0);
         let charge = (model_price * units * group_ratio * QUOTA_PER_USD).round();
-        if !(0.0..=i64::MAX as f64 / 4.0).contains(&charge) {
+        // Refused before anything is charged: no balance could pay it, and
+        // the books keep no amount over the ceiling. MAX_QUOTA is exact as
+        // an f64, and so is every whole f64 below it.
+        if !(0.0..=MAX_QUOTA as f64).contains(&charge) {
             return Err(StoreError::invalid(format!(
-                "price of {model} is out of range"
+                "the charge for {model} would be {charge:.0} quota units \
+                 (ModelPrice {model_price} x {units} x GroupRatio {group_ratio} x {QUOTA_PER_USD}), \
+                 over the ceiling of {MAX_QUOTA}"
             )));
         }
         Ok(PriceQuote {

@@ -7,6 +7,7 @@ use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::users::{USER_COLUMNS, User, user_from_row_at};
 use crate::domain::Page;
+use crate::domain::quota::parse_amount;
 use crate::secrets::{hash_secret, new_api_key};
 
 /// Key status: enabled.
@@ -101,9 +102,7 @@ impl Store {
     /// Creates a key for `user_id`; returns the listed form and the key itself
     /// (shown once).
     pub fn create_token(&self, user_id: i64, new: &NewToken) -> StoreResult<(Token, String)> {
-        if new.remain_quota < 0 {
-            return Err(StoreError::invalid("remain_quota must not be negative"));
-        }
+        parse_amount("remain_quota", new.remain_quota)?;
         if new.name.chars().count() > 64 {
             return Err(StoreError::invalid("name must be at most 64 characters"));
         }
@@ -176,8 +175,8 @@ impl Store {
                 "status must be 1 (enabled), 2 (disabled), 3 (expired) or 4 (exhausted)",
             ));
         }
-        if up.remain_quota.is_some_and(|q| q < 0) {
-            return Err(StoreError::invalid("remain_quota must not be negative"));
+        if let Some(q) = up.remain_quota {
+            parse_amount("remain_quota", q)?;
         }
         if let Some(t) = up.expired_time {
             check_expiry(t)?;

@@ -6,6 +6,7 @@ use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::logs::{LOG_MANAGE, LOG_TOPUP, NewLog, insert_log};
 use super::users::{USER_COLUMNS, User, user_from_row};
+use crate::domain::quota::{MAX_QUOTA, parse_change};
 use crate::domain::{Page, Role};
 
 /// Changes to a user; `None` keeps the current value.
@@ -93,7 +94,8 @@ impl Store {
     }
 
     /// Adds `delta` (signed) to a user's quota with its log row (type 1 for a
-    /// grant, 3 for a deduction) in one transaction; below zero → 400.
+    /// grant, 3 for a deduction) in one transaction; a balance below zero or
+    /// over [`MAX_QUOTA`] → invalid, nothing changed.
     pub fn adjust_quota(
         &self,
         user_id: i64,
@@ -101,7 +103,7 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> StoreResult<User> {
-        if delta == 0 {
+        if parse_change("delta", delta)? == 0 {
             return Err(StoreError::invalid("delta must not be zero"));
         }
         let mut conn = self.conn()?;
@@ -114,12 +116,16 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("user {user_id} not found")))?;
-        let new_quota = quota
-            .checked_add(delta)
-            .ok_or_else(|| StoreError::invalid("delta is out of range"))?;
+        // Both are within one ceiling of zero: the sum cannot overflow.
+        let new_quota = quota + delta;
         if new_quota < 0 {
             return Err(StoreError::invalid(format!(
                 "the balance would become negative ({quota} + {delta})"
+            )));
+        }
+        if new_quota > MAX_QUOTA {
+            return Err(StoreError::invalid(format!(
+                "delta would take quota to {new_quota} ({quota} + {delta}), over the ceiling of {MAX_QUOTA}"
             )));
         }
         tx.execute(

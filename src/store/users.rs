@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Store;
 use super::error::{StoreError, StoreResult};
 use crate::domain::Role;
+use crate::domain::quota::parse_amount;
 use crate::secrets::{hash_secret, new_access_token};
 
 /// A user as the API shows it (never the password or token hash).
@@ -161,9 +162,7 @@ impl Store {
         if username.is_empty() || username.chars().count() > 64 {
             return Err(StoreError::invalid("username must be 1 to 64 characters"));
         }
-        if new.quota < 0 {
-            return Err(StoreError::invalid("quota must not be negative"));
-        }
+        parse_amount("quota", new.quota)?;
         let token = new_access_token();
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;

@@ -9,6 +9,7 @@ mod cli_parse;
 mod hostile;
 mod kit;
 mod ledger_audit;
+mod ledger_ceiling;
 mod operators;
 mod options;
 mod process;

@@ -102,6 +102,8 @@ pub struct LogRow {
     pub quota: i64,
     /// What the row says.
     pub content: String,
+    /// Its extra JSON, as text.
+    pub other: String,
 }
 
 /// A column's value as JSON (blobs as lowercase hex).

@@ -255,6 +255,12 @@ impl TestApp {
             .insert_tasks_raw(&rows)
             .expect("insert test tasks")
     }
+
+    /// Whether `examples/seed_tasks` may seed this app's database (see
+    /// `Store::check_seedable`); the refusal's message when not.
+    pub fn check_seedable(&self) -> Result<(), String> {
+        self.store.check_seedable().map_err(|e| e.to_string())
+    }
 }
 
 /// The body of an unlimited API key named `main`.

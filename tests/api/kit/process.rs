@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -169,6 +169,15 @@ pub fn cli_error_line(args: &[&str]) -> String {
         "taskcenter {args:?}: nothing on stdout: {out:?}"
     );
     message.to_string()
+}
+
+/// The compiled `seed_tasks` example next to the binary under test, when
+/// it was built (`.ci/run` and a plain `cargo test` build the examples;
+/// `cargo test --test api` does not).
+pub fn seed_example() -> Option<PathBuf> {
+    let bin = Path::new(env!("CARGO_BIN_EXE_taskcenter"));
+    let example = bin.parent()?.join("examples").join("seed_tasks");
+    example.is_file().then_some(example)
 }
 
 /// A path as the UTF-8 text a command line takes.
