@@ -14,6 +14,9 @@ use super::app::{ROOT_TOKEN, TestApp};
 /// Request headers as (name, value) pairs.
 pub type Headers = Vec<(&'static str, String)>;
 
+/// Answer headers as (lowercase name, value) pairs.
+pub type HeaderList = Vec<(String, String)>;
+
 /// Headers that authenticate as the root user.
 pub fn as_root() -> Headers {
     as_user(1, ROOT_TOKEN)
@@ -71,7 +74,7 @@ pub fn send_full(
     url: &str,
     headers: &[(&str, String)],
     body: Option<Vec<u8>>,
-) -> Result<(u16, Vec<(String, String)>, String), String> {
+) -> Result<(u16, HeaderList, String), String> {
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, value.as_str());
@@ -108,7 +111,7 @@ pub struct Answer {
     /// The HTTP status.
     pub status: u16,
     /// The headers, names in lowercase.
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderList,
     /// The JSON body.
     pub body: Value,
 }
