@@ -13,14 +13,12 @@ impl Store {
     /// in one step (one WAL read snapshot, so writers are never blocked and
     /// the copy is consistent). Written to a temporary file, then renamed.
     pub fn backup_to(&self, to: &Path) -> StoreResult<u64> {
-        if let Some(parent) = to.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", parent.display())))?;
-        }
+        // The copy holds what the database holds: private like it (SQLite
+        // would create it with the umask's mode).
+        super::files::create_parent(to)?;
         let tmp = to.with_extension("backup-partial");
         let _ = std::fs::remove_file(&tmp);
+        super::files::create_private_file(&tmp)?;
         let src = self.conn()?;
         {
             let mut dst = Connection::open(&tmp)?;

@@ -19,6 +19,9 @@ pub fn io_error(what: &str, path: &Path, e: &std::io::Error) -> StoreError {
     let why = match e.kind() {
         ErrorKind::PermissionDenied => "permission denied".to_string(),
         ErrorKind::NotFound => "no such file or folder".to_string(),
+        ErrorKind::AlreadyExists | ErrorKind::NotADirectory => {
+            "a file is in the way of a folder".to_string()
+        }
         _ => e.to_string(),
     };
     StoreError::Io(format!("cannot {what} {}: {why}", path.display()))
@@ -56,6 +59,29 @@ pub fn create_private_file(path: &Path) -> StoreResult<()> {
     }
 }
 
+/// `path` with `suffix` added to its file name (`t.db` → `t.db-wal`).
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// SQLite's URI for reading the database at `path` as immutable: no lock,
+/// no `-wal` or `-shm`, no write.
+pub fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
 /// An exclusive lock on `<db>.lock`, held as long as this value lives: one
 /// server per database. The CLI does not take it.
 #[derive(Debug)]
@@ -70,9 +96,7 @@ impl ServerLock {
     /// taken.
     pub fn acquire(db: &Path) -> StoreResult<ServerLock> {
         create_parent(db)?;
-        let mut name = db.as_os_str().to_owned();
-        name.push(".lock");
-        let path = PathBuf::from(name);
+        let path = sibling(db, ".lock");
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -124,5 +148,17 @@ mod tests {
         assert!(second.contains(&std::process::id().to_string()), "{second}");
         drop(first);
         assert!(ServerLock::acquire(&db).is_ok());
+    }
+
+    #[test]
+    fn immutable_uris_escape_the_path() {
+        assert_eq!(
+            immutable_uri(Path::new("/data/my db?#%.db")),
+            "file:/data/my%20db%3F%23%25.db?mode=ro&immutable=1"
+        );
+        assert_eq!(
+            sibling(Path::new("a/t.db"), "-wal"),
+            Path::new("a/t.db-wal")
+        );
     }
 }

@@ -112,17 +112,35 @@ impl Store {
         }
         std::fs::File::open(path).map_err(|e| files::io_error("read", path, &e))?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let manager = SqliteConnectionManager::file(path)
+        // A read-only connection to a WAL database creates its `-wal` and
+        // `-shm` when they are missing, and fails where it may not create
+        // them (a copy in a read-only folder). Without a `-wal`, no
+        // connection has the database open (the last one to close removes
+        // it), so the whole database is in the file: read it as immutable,
+        // which creates no file and takes no lock (a writer starting during
+        // the read writes to a new WAL; only its checkpoint, when it
+        // closes, reaches the file). With one, a server or a writer is at
+        // work: read through its WAL.
+        let (target, flags) = if files::sibling(path, "-wal").exists() {
+            (path.to_path_buf(), flags)
+        } else {
+            let uri = files::immutable_uri(path);
+            (uri.into(), flags | OpenFlags::SQLITE_OPEN_URI)
+        };
+        // A file that is not a database fails here, at once and naming
+        // it: the pool would retry for its whole timeout, logging each try.
+        Connection::open_with_flags(&target, flags)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())))
+            .map_err(|e| {
+                StoreError::Io(format!("cannot read the database {}: {e}", path.display()))
+            })?;
+        let manager = SqliteConnectionManager::file(target)
             .with_flags(flags)
             .with_init(|c| {
                 c.busy_timeout(Duration::from_secs(5))?;
                 c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
             });
-        let store = Self::with_pool(manager, 2)?;
-        store
-            .conn()?
-            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
-        Ok(store)
+        Self::with_pool(manager, 2)
     }
 
     fn with_pool(manager: SqliteConnectionManager, size: u32) -> StoreResult<Store> {

@@ -6,6 +6,7 @@ mod auth;
 mod channels;
 mod cli;
 mod cli_parse;
+mod hardening;
 mod hostile;
 mod kit;
 mod ledger_audit;

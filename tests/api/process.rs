@@ -10,46 +10,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::kit::http::{agent, send};
-use crate::kit::process::{ServerProcess, cli_on, path_str, taskcenter};
+use crate::kit::process::{ServerProcess, bootstrap, path_str, taskcenter};
 use crate::kit::rng::Rng;
 use crate::kit::{Db, bearer, mock, mock_with, suno_data};
-use crate::mock::{Fault, Mock};
+use crate::mock::Fault;
 
 const ROOT: &str = "process-root-token-0123456789abcdef";
-
-/// A user with `quota`, an unlimited key and a channel to `mock`, made with
-/// the CLI on the database file before any server runs; returns the key.
-fn bootstrap(db: &Path, mock: &Mock, quota: i64) -> String {
-    let quota = quota.to_string();
-    let user = cli_on(
-        db,
-        &["user", "add", "--username", "crash", "--quota", &quota],
-    );
-    let user_id = user["id"].as_i64().expect("the user's id").to_string();
-    let key_args = [
-        "token",
-        "add",
-        "--user-id",
-        &user_id,
-        "--name",
-        "load",
-        "--unlimited",
-    ];
-    let key = cli_on(db, &key_args);
-    let base_url = mock.base_url();
-    cli_on(
-        db,
-        &[
-            "channel",
-            "add",
-            "--base-url",
-            &base_url,
-            "--key",
-            mock.secret(),
-        ],
-    );
-    key["key"].as_str().expect("the key").to_string()
-}
 
 /// `POST /suno/submit/music` with `key`, on a server that may be dying.
 fn submit(

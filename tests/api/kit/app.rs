@@ -40,6 +40,7 @@ pub struct Settings {
     poll_interval_ms: Option<u64>,
     task_timeout_secs: Option<u64>,
     fetch_batch: Option<usize>,
+    private_upstreams: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +53,7 @@ impl Default for Settings {
             poll_interval_ms: None,
             task_timeout_secs: None,
             fetch_batch: None,
+            private_upstreams: true,
         }
     }
 }
@@ -120,6 +122,14 @@ impl Settings {
         self
     }
 
+    /// Channels on loopback and private addresses refused, as a server
+    /// started without `--allow-private-upstreams` does (the kit allows
+    /// them by default: its mock upstreams listen on loopback).
+    pub fn without_private_upstreams(mut self) -> Self {
+        self.private_upstreams = false;
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -127,7 +137,7 @@ impl Settings {
             db,
             worker: self.worker,
             // The mock upstreams listen on loopback.
-            allow_private_upstreams: true,
+            allow_private_upstreams: self.private_upstreams,
             upstream_timeout_secs: self
                 .upstream_timeout_secs
                 .unwrap_or(default.upstream_timeout_secs),

@@ -14,6 +14,9 @@ use super::app::{ROOT_TOKEN, TestApp};
 /// Request headers as (name, value) pairs.
 pub type Headers = Vec<(&'static str, String)>;
 
+/// Answer headers as (lowercase name, value) pairs.
+pub type HeaderList = Vec<(String, String)>;
+
 /// Headers that authenticate as the root user.
 pub fn as_root() -> Headers {
     as_user(1, ROOT_TOKEN)
@@ -61,6 +64,17 @@ pub fn send(
     headers: &[(&str, String)],
     body: Option<Vec<u8>>,
 ) -> Result<(u16, String), String> {
+    send_full(agent, method, url, headers, body).map(|(status, _, text)| (status, text))
+}
+
+/// [`send`], with the answer's headers (names in lowercase).
+pub fn send_full(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<Vec<u8>>,
+) -> Result<(u16, HeaderList, String), String> {
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, value.as_str());
@@ -76,11 +90,42 @@ pub fn send(
     };
     let mut response = result.map_err(|e| format!("transport error: {e}"))?;
     let status = response.status().as_u16();
+    let answer_headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_ascii_lowercase(), value)
+        })
+        .collect();
     let text = response
         .body_mut()
         .read_to_string()
         .map_err(|e| format!("cannot read the body: {e}"))?;
-    Ok((status, text))
+    Ok((status, answer_headers, text))
+}
+
+/// An answer with its headers.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers, names in lowercase.
+    pub headers: HeaderList,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Answer {
+    /// The values of header `name`.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
 }
 
 /// The status and JSON body of the answer to `what` (`METHOD url`). Every
@@ -108,6 +153,27 @@ impl TestApp {
         let (status, value) = json_answer(&format!("{method} {url}"), answer);
         self.leaks.record(&value);
         (status, value)
+    }
+
+    /// Like [`TestApp::request`], with the answer's headers.
+    pub fn request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &Headers,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let url = format!("{}{path}", self.base_url());
+        let what = format!("{method} {url}");
+        let (status, answer_headers, text) = send_full(&self.agent, method, &url, headers, body)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let (status, body) = json_answer(&what, Ok((status, text)));
+        self.leaks.record(&body);
+        Answer {
+            status,
+            headers: answer_headers,
+            body,
+        }
     }
 
     /// `GET path`.

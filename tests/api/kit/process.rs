@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::http::{Headers, agent, json_answer, send};
+use crate::mock::Mock;
 
 /// A running `taskcenter serve`; killed (SIGKILL) when dropped.
 pub struct ServerProcess {
@@ -26,15 +27,18 @@ impl ServerProcess {
     /// Starts `taskcenter serve` on a free port over `db` with extra flags,
     /// and waits until it listens.
     pub fn start(db: &Path, root_token: &str, extra: &[&str]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_taskcenter"))
-            .arg("serve")
-            .args(["--listen", "127.0.0.1:0", "--root-token", root_token])
+        let mut cmd = serve_command(db);
+        cmd.args(["--root-token", root_token])
             // The mock upstreams listen on loopback.
             .arg("--allow-private-upstreams")
-            .arg("--db")
-            .arg(db)
-            .args(extra)
-            .env("RUST_LOG", "info")
+            .args(extra);
+        ServerProcess::spawn(cmd)
+    }
+
+    /// Starts `cmd` (a [`serve_command`] the caller finished) and waits
+    /// until it listens.
+    pub fn spawn(mut cmd: Command) -> ServerProcess {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -116,6 +120,66 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `taskcenter serve --db <db>` on a free port of 127.0.0.1 (given as
+/// `TASKCENTER_LISTEN`, so that a `--listen` added wins), with
+/// `RUST_LOG=info` and none of the caller's other `TASKCENTER_*` settings:
+/// the caller adds the rest (flags, environment) and runs it with
+/// [`ServerProcess::spawn`] or [`run_to_exit`].
+pub fn serve_command(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskcenter"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TASKCENTER_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.arg("serve")
+        .arg("--db")
+        .arg(db)
+        .env("TASKCENTER_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+/// Runs `cmd` to its end, which must come within `limit` (a server that
+/// starts when it should have refused is killed and fails the test);
+/// its output.
+pub fn run_to_exit(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start taskcenter");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    // Read both pipes to the end while waiting: a child blocked on a full
+    // pipe would never exit.
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("collect the output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let out = rx.recv().ok().and_then(Result::ok);
+            let stderr = out
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                .unwrap_or_default();
+            let tail: String = stderr
+                .chars()
+                .rev()
+                .take(2000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            panic!("{cmd:?} still ran after {limit:?}; the end of its stderr: {tail}");
+        }
+    }
+}
+
 /// Runs the binary with `args`, untouched by the caller's environment.
 pub fn taskcenter(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_taskcenter"))
@@ -178,6 +242,40 @@ pub fn seed_example() -> Option<PathBuf> {
     let bin = Path::new(env!("CARGO_BIN_EXE_taskcenter"));
     let example = bin.parent()?.join("examples").join("seed_tasks");
     example.is_file().then_some(example)
+}
+
+/// A user with `quota`, an unlimited key and a channel to `mock`, made with
+/// the CLI on the database file before any server runs; returns the key.
+pub fn bootstrap(db: &Path, mock: &Mock, quota: i64) -> String {
+    let quota = quota.to_string();
+    let user = cli_on(
+        db,
+        &["user", "add", "--username", "crash", "--quota", &quota],
+    );
+    let user_id = user["id"].as_i64().expect("the user's id").to_string();
+    let key_args = [
+        "token",
+        "add",
+        "--user-id",
+        &user_id,
+        "--name",
+        "load",
+        "--unlimited",
+    ];
+    let key = cli_on(db, &key_args);
+    let base_url = mock.base_url();
+    cli_on(
+        db,
+        &[
+            "channel",
+            "add",
+            "--base-url",
+            &base_url,
+            "--key",
+            mock.secret(),
+        ],
+    );
+    key["key"].as_str().expect("the key").to_string()
 }
 
 /// A path as the UTF-8 text a command line takes.

@@ -16,7 +16,7 @@ use taskcenter::clock::{Clock, ManualClock, SystemClock};
 use taskcenter::domain::TaskStatus;
 use taskcenter::store::Store;
 use taskcenter::store::ledger::{self, Failure, Reservation};
-use taskcenter::worker::{orphan_grace_secs, run_once};
+use taskcenter::worker::{max_submission_secs, orphan_grace_secs, run_once};
 use taskcenter::{Config, Context};
 
 pub use taskcenter::worker::PassReport;
@@ -147,10 +147,26 @@ impl TestApp {
         self.pass()
     }
 
+    /// The ledger audit as `GET /api/audit` makes it, at the manual
+    /// clock's time instead of the wall clock's.
+    pub fn audit_at_clock(&self) -> Value {
+        let horizons = taskcenter::audit::horizons(&self.config);
+        let report = self
+            .store
+            .audit(self.passes.clock.now(), horizons)
+            .expect("audit the store");
+        serde_json::to_value(report).expect("the report as JSON")
+    }
+
     /// How long a reservation may wait for its submission before the orphan
     /// sweep refunds it, in s.
     pub fn orphan_grace_secs(&self) -> i64 {
         orphan_grace_secs(&self.config)
+    }
+
+    /// The longest a submission can take under the app's settings, in s.
+    pub fn max_submission_secs(&self) -> i64 {
+        max_submission_secs(&self.config)
     }
 
     /// Charges `c` and inserts a NOT_START music task on `channel_id`
