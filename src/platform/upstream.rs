@@ -6,7 +6,7 @@ use std::time::Duration;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use crate::domain::address::is_private;
+use crate::domain::address::{check_public_base_url, is_private};
 
 /// Where and how to reach one channel.
 #[derive(Clone)]
@@ -120,6 +120,35 @@ impl UpstreamSettings {
             proxy: None,
             allow_private: false,
         }
+    }
+}
+
+/// The HTTP side of a platform's upstream calls: the agent, and the
+/// address check that the resolver cannot make when a proxy resolves the
+/// upstream's name instead of us.
+pub struct Http {
+    agent: ureq::Agent,
+    check_via_proxy: bool,
+}
+
+impl Http {
+    /// Calls made with these settings.
+    pub fn new(settings: &UpstreamSettings) -> Self {
+        Http {
+            agent: agent(settings),
+            check_via_proxy: settings.proxy.is_some() && !settings.allow_private,
+        }
+    }
+
+    /// The agent, for a call to `target` that may be made: through a proxy,
+    /// the channel's host is checked here against what it resolves to now
+    /// (without one, [`GuardedResolver`] checks every connection).
+    pub fn to(&self, target: &Target) -> Result<&ureq::Agent, UpstreamError> {
+        if self.check_via_proxy {
+            check_public_base_url(&target.base_url)
+                .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+        }
+        Ok(&self.agent)
     }
 }
 

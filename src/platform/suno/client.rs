@@ -8,22 +8,22 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::wire::parse_task;
-use crate::platform::upstream::UpstreamSettings;
-use crate::platform::{PreparedJob, Target, UpstreamError, UpstreamTask, agent};
+use crate::platform::upstream::{Http, UpstreamSettings};
+use crate::platform::{PreparedJob, Target, UpstreamError, UpstreamTask};
 
 /// Largest upstream body read; anything bigger is an error, not a crash.
 const MAX_BODY: u64 = 32 * 1024 * 1024;
 
 /// An HTTP client for Suno-API upstreams.
 pub struct Client {
-    agent: ureq::Agent,
+    http: Http,
 }
 
 impl Client {
     /// A client making its calls with these settings.
     pub fn new(settings: &UpstreamSettings) -> Self {
         Client {
-            agent: agent(settings),
+            http: Http::new(settings),
         }
     }
 
@@ -32,7 +32,8 @@ impl Client {
     fn call(&self, target: &Target, path: &str, body: &Value) -> Result<String, UpstreamError> {
         let url = format!("{}{}", target.base_url.trim_end_matches('/'), path);
         let resp = self
-            .agent
+            .http
+            .to(target)?
             .post(&url)
             .header("Authorization", &format!("Bearer {}", target.key))
             .content_type("application/json")

@@ -89,3 +89,22 @@ fn the_upstream_proxy_flag_sends_every_call_through_the_proxy() {
         "the call went through the proxy ({expected}): {asked:?}"
     );
 }
+
+#[test]
+fn through_a_proxy_a_channel_on_a_private_address_is_still_refused() {
+    // Pins: with `--upstream-proxy` the proxy resolves the upstream's name,
+    // so the resolver's check never saw the channel's address and a
+    // stored loopback channel was reached through the proxy.
+    let proxy = OneOff::connect_proxy();
+    let mock = mock();
+    let (_dir, db, key) = database_for(&mock);
+    let mut cmd = serve_command(&db);
+    cmd.args(["--root-token", ROOT, "--upstream-proxy", &proxy.url()]);
+    let server = ServerProcess::spawn(cmd);
+
+    let body = json!({"prompt": "to a private address, by way of a proxy"});
+    let (status, _) = server.request("POST", "/suno/submit/music", &bearer(&key), Some(&body));
+    assert_eq!(status, 502, "the call is refused before it leaves");
+    assert_eq!(mock.stats().submit, 0, "the upstream saw nothing");
+    assert!(proxy.requests().is_empty(), "the proxy saw nothing");
+}
