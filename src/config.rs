@@ -76,6 +76,13 @@ pub struct Config {
     #[arg(long, env = "TASKCENTER_ALLOW_PRIVATE_UPSTREAMS")]
     pub allow_private_upstreams: bool,
 
+    /// How long `GET /api/audit` may read, in milliseconds: past it the
+    /// audit is aborted (its snapshot released) and answered 503;
+    /// `taskcenter audit` has no limit.
+    #[arg(long, env = "TASKCENTER_AUDIT_TIME_LIMIT_MS", default_value_t = 30_000,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    pub audit_time_limit_ms: u64,
+
     /// Whether `run` starts the polling worker thread (tests drive the
     /// worker by hand instead).
     #[arg(skip = true)]

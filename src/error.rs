@@ -38,6 +38,10 @@ pub enum Error {
         /// What went wrong upstream.
         message: String,
     },
+    /// The service cannot answer this now, though nothing is broken: a
+    /// piece of work hit its time limit. The message says what to do.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database or another internal part failed.
     #[error("{0}")]
     Internal(String),
@@ -63,6 +67,7 @@ impl From<StoreError> for Error {
             StoreError::Invalid(m) => Error::Invalid(m),
             StoreError::Refused(m) => Error::Forbidden(m),
             StoreError::Revoked(m) => Error::Unauthenticated(m),
+            StoreError::TimedOut(m) => Error::Unavailable(m),
             other => Error::Internal(other.to_string()),
         }
     }

@@ -25,6 +25,10 @@ pub enum StoreError {
     /// A file operation around the database failed (folders, backups).
     #[error("{0}")]
     Io(String),
+    /// A read given a time limit was aborted at it (its snapshot released);
+    /// the message says what did not finish in how long.
+    #[error("{0}")]
+    TimedOut(String),
 }
 
 impl From<crate::domain::Invalid> for StoreError {

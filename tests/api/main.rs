@@ -2,6 +2,7 @@
 //! from the kit (`kit/`).
 
 mod access;
+mod audit_limits;
 mod auth;
 mod channels;
 mod cli;
@@ -14,6 +15,7 @@ mod ledger_ceiling;
 mod operators;
 mod options;
 mod process;
+mod query_plans;
 mod quickstart;
 mod races;
 mod relay;

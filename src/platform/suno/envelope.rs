@@ -42,6 +42,7 @@ pub fn code(err: &HttpError) -> &'static str {
             Error::NotFound(_) => "task_not_exist",
             Error::NoChannel(_) => "no_available_channel",
             Error::Upstream { .. } => "upstream_error",
+            Error::Unavailable(_) => "service_unavailable",
             Error::Internal(_) => "internal_error",
         },
     }

@@ -41,6 +41,7 @@ pub struct Settings {
     task_timeout_secs: Option<u64>,
     fetch_batch: Option<usize>,
     private_upstreams: bool,
+    audit_time_limit_ms: Option<u64>,
 }
 
 impl Default for Settings {
@@ -54,6 +55,7 @@ impl Default for Settings {
             task_timeout_secs: None,
             fetch_batch: None,
             private_upstreams: true,
+            audit_time_limit_ms: None,
         }
     }
 }
@@ -130,6 +132,12 @@ impl Settings {
         self
     }
 
+    /// How long `GET /api/audit` may read.
+    pub fn audit_time_limit_ms(mut self, ms: u64) -> Self {
+        self.audit_time_limit_ms = Some(ms);
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -145,6 +153,9 @@ impl Settings {
             poll_interval_ms: self.poll_interval_ms.unwrap_or(default.poll_interval_ms),
             task_timeout_secs: self.task_timeout_secs.unwrap_or(default.task_timeout_secs),
             fetch_batch: self.fetch_batch.unwrap_or(default.fetch_batch),
+            audit_time_limit_ms: self
+                .audit_time_limit_ms
+                .unwrap_or(default.audit_time_limit_ms),
             ..default
         }
     }

@@ -175,6 +175,18 @@ impl Db {
         assert_eq!(self.execute(sql, []), 1, "{sql} changes one row");
     }
 
+    /// [`Db::tamper`] with the CHECK constraints off: how a balance came
+    /// to hold a REAL before the schema's v2 constraints.
+    pub fn tamper_unchecked(&self, sql: &str) {
+        let conn = self.conn();
+        conn.execute_batch("PRAGMA ignore_check_constraints = ON")
+            .expect("turn the CHECK constraints off");
+        let changed = conn
+            .execute(sql, [])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(changed, 1, "{sql} changes one row");
+    }
+
     /// Every row `sql` selects, its columns read by name into `T`
     /// (columns `T` does not name are ignored).
     pub fn records<T: DeserializeOwned>(&self, sql: &str, params: impl Params) -> Vec<T> {

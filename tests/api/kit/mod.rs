@@ -11,14 +11,18 @@
 //! - [`worker`]: worker passes on a manual clock, the payer and its balances.
 //! - [`process`]: the compiled binary: `serve` as a child, CLI commands.
 //! - [`rng`]: a seeded generator for randomised tests.
+//! - [`plans`]: statements caught as the store runs them, and their plans.
+//! - [`store_paths`]: every hot or periodic store path, run on a traced store.
 
 pub mod app;
 pub mod assert;
 pub mod db;
 pub mod fixtures;
 pub mod http;
+pub mod plans;
 pub mod process;
 pub mod rng;
+pub mod store_paths;
 pub mod upstream;
 pub mod worker;
 
