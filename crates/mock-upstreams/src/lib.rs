@@ -23,16 +23,21 @@
 //! then `mock::Mock`, `mock::Fault`; the video mock's handle and configuration too
 //! (`mock::VideoMock`), the rest under [`video`].
 
+mod cli;
 mod clock;
 mod control;
+mod counts;
 mod fault;
 mod ids;
 mod reply;
+mod routes;
+mod running;
 mod server;
 pub mod suno;
 mod sync;
 pub mod video;
 
+pub use running::Running;
 pub use suno::{
     DEFAULT_STALL_MS, FAIL_REASON, FORCED_FAIL_REASON, Fault, HUGE_BODY_BYTES, Mock, MockConfig,
     SUBMISSION_MEMORY, Stats, Submission,

@@ -10,8 +10,9 @@ use serde_json::Value;
 use super::config::MockConfig;
 use super::task::{Entry, Forced, MusicInput, Task};
 use crate::clock::{Clock, unix_ms};
-use crate::fault::{FaultSwitch, fails_evenly};
+use crate::fault::fails_evenly;
 use crate::ids::IdSource;
+use crate::running::Base;
 use crate::sync::lock;
 
 /// How many submissions [`crate::Mock::submitted`] remembers (the most recent ones).
@@ -52,10 +53,9 @@ pub struct Submission {
 }
 
 /// Everything the routes share.
-pub(crate) struct State {
+pub struct State {
     pub(crate) cfg: MockConfig,
-    pub(crate) faults: FaultSwitch,
-    pub(crate) counters: Counters,
+    pub(crate) base: Base<Stats>,
     pub(crate) ids: IdSource,
     tasks: Mutex<HashMap<String, Entry>>,
     submissions: Mutex<VecDeque<Submission>>,
@@ -63,47 +63,12 @@ pub(crate) struct State {
     music_count: AtomicU64,
 }
 
-/// The request counts of [`Stats`], bumped without a lock.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) submit: AtomicU64,
-    pub(crate) fetch: AtomicU64,
-    pub(crate) fetch_one: AtomicU64,
-    pub(crate) fetched_ids: AtomicU64,
-    pub(crate) ping: AtomicU64,
-    pub(crate) unauthorized: AtomicU64,
-    pub(crate) faulted: AtomicU64,
-}
-
-impl Counters {
-    /// Adds `by` to one count.
-    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
-    }
-
-    /// Sets every count back to zero.
-    pub(crate) fn reset(&self) {
-        for counter in [
-            &self.submit,
-            &self.fetch,
-            &self.fetch_one,
-            &self.fetched_ids,
-            &self.ping,
-            &self.unauthorized,
-            &self.faulted,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
 impl State {
     /// A mock with no task, no fault and zero counts.
     pub(crate) fn new(cfg: MockConfig) -> State {
         State {
+            base: Base::new(&cfg.secret, cfg.latency_ms),
             cfg,
-            faults: FaultSwitch::default(),
-            counters: Counters::default(),
             ids: IdSource::new(),
             tasks: Mutex::new(HashMap::new()),
             submissions: Mutex::new(VecDeque::new()),
@@ -118,17 +83,9 @@ impl State {
 
     /// The counts now.
     pub(crate) fn stats(&self) -> Stats {
-        let c = &self.counters;
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Stats {
-            submit: get(&c.submit),
-            fetch: get(&c.fetch),
-            fetch_one: get(&c.fetch_one),
-            fetched_ids: get(&c.fetched_ids),
-            ping: get(&c.ping),
-            unauthorized: get(&c.unauthorized),
-            faulted: get(&c.faulted),
             tasks: self.tasks().len() as u64,
+            ..self.base.counts.snapshot()
         }
     }
 

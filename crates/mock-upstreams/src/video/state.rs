@@ -12,8 +12,9 @@ use super::error::ApiError;
 use super::job::{Entry, Forced, Video};
 use super::request::{InputReference, ListQuery, NewVideo, Order, VideoStatus};
 use crate::clock::Clock;
-use crate::fault::{FaultSwitch, fails_evenly};
+use crate::fault::fails_evenly;
 use crate::ids::IdSource;
+use crate::running::Base;
 use crate::sync::lock;
 
 /// How many creations [`crate::VideoMock::created`] remembers (the most recent ones).
@@ -63,44 +64,6 @@ pub struct Created {
     pub remixed_from_video_id: Option<String>,
 }
 
-/// The request counts of [`VideoStats`], bumped without a lock.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) creates: AtomicU64,
-    pub(crate) retrieves: AtomicU64,
-    pub(crate) lists: AtomicU64,
-    pub(crate) contents: AtomicU64,
-    pub(crate) deletes: AtomicU64,
-    pub(crate) remixes: AtomicU64,
-    pub(crate) bytes_served: AtomicU64,
-    pub(crate) unauthorized: AtomicU64,
-    pub(crate) faulted: AtomicU64,
-}
-
-impl Counters {
-    /// Adds `by` to one count.
-    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
-    }
-
-    /// Sets every count back to zero.
-    pub(crate) fn reset(&self) {
-        for counter in [
-            &self.creates,
-            &self.retrieves,
-            &self.lists,
-            &self.contents,
-            &self.deletes,
-            &self.remixes,
-            &self.bytes_served,
-            &self.unauthorized,
-            &self.faulted,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
 /// Videos by id, and their ids by creation number for cursor paging.
 #[derive(Default)]
 struct Videos {
@@ -109,10 +72,9 @@ struct Videos {
 }
 
 /// Everything the routes share.
-pub(crate) struct State {
+pub struct State {
     pub(crate) cfg: VideoMockConfig,
-    pub(crate) faults: FaultSwitch,
-    pub(crate) counters: Counters,
+    pub(crate) base: Base<VideoStats>,
     ids: IdSource,
     videos: Mutex<Videos>,
     created: Mutex<VecDeque<Created>>,
@@ -124,9 +86,8 @@ impl State {
     /// A mock with no video, no fault and zero counts.
     pub(crate) fn new(cfg: VideoMockConfig) -> State {
         State {
+            base: Base::new(&cfg.secret, cfg.latency_ms),
             cfg,
-            faults: FaultSwitch::default(),
-            counters: Counters::default(),
             ids: IdSource::new(),
             videos: Mutex::default(),
             created: Mutex::default(),
@@ -229,19 +190,9 @@ impl State {
 
     /// The counts now.
     pub(crate) fn stats(&self) -> VideoStats {
-        let c = &self.counters;
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         VideoStats {
-            creates: get(&c.creates),
-            retrieves: get(&c.retrieves),
-            lists: get(&c.lists),
-            contents: get(&c.contents),
-            deletes: get(&c.deletes),
-            remixes: get(&c.remixes),
-            bytes_served: get(&c.bytes_served),
-            unauthorized: get(&c.unauthorized),
-            faulted: get(&c.faulted),
             videos: lock(&self.videos).by_id.len() as u64,
+            ..self.base.counts.snapshot()
         }
     }
 
