@@ -37,7 +37,7 @@ pub mod suno;
 mod sync;
 pub mod video;
 
-pub use running::Running;
+pub use running::{Platform, Running};
 pub use suno::{
     DEFAULT_STALL_MS, FAIL_REASON, FORCED_FAIL_REASON, Fault, HUGE_BODY_BYTES, Mock, MockConfig,
     SUBMISSION_MEMORY, Stats, Submission,

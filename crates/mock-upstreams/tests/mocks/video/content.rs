@@ -4,7 +4,8 @@
 use mock_upstreams::VideoMockConfig;
 use mock_upstreams::video::{UPSTREAM_REQUEST_ID_HEADER, Variant, VideoStatus};
 
-use crate::support::{Client, completed_video, mock, mock_with};
+use super::support::{VideoCalls, completed_video, mock, mock_with};
+use crate::common::Client;
 
 #[test]
 fn content_is_404_until_completed_then_the_exact_mp4() {

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use mock_upstreams::video::VideoStatus;
 use mock_upstreams::{Fault, HUGE_BODY_BYTES, VideoMockConfig};
 
-use crate::support::{Client, completed_video, mock, mock_with};
+use super::support::{VideoCalls, completed_video, mock, mock_with};
+use crate::common::Client;
 
 #[test]
 fn http_faults_answer_openai_errors_and_create_nothing() {

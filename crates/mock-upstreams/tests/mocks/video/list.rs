@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::support::{Client, mock};
+use super::support::{VideoCalls, mock};
+use crate::common::Client;
 
 /// The ids of a list page.
 fn ids(page: &Value) -> Vec<String> {

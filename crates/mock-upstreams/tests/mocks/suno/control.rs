@@ -2,7 +2,8 @@
 
 use mock_upstreams::Fault;
 
-use crate::support::{Client, mock};
+use super::support::{SunoCalls, mock};
+use crate::common::Client;
 
 #[test]
 fn post_mock_fault_sets_a_standing_fault_that_get_shows() {

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use mock_upstreams::{Fault, HUGE_BODY_BYTES};
 
-use crate::support::{Client, SECRET, mock};
+use super::support::{SECRET, SunoCalls, mock};
+use crate::common::Client;
 
 #[test]
 fn http_500_answers_the_error_envelope_and_creates_nothing() {
@@ -40,11 +41,11 @@ fn malformed_json_is_a_truncated_200() {
         .expect("fetch");
     assert_eq!(reply.status, 200);
     assert!(
-        reply.text.starts_with(r#"{"code":"success""#),
+        reply.text().starts_with(r#"{"code":"success""#),
         "{}",
-        reply.text
+        reply.text()
     );
-    assert!(serde_json::from_str::<serde_json::Value>(&reply.text).is_err());
+    assert!(serde_json::from_str::<serde_json::Value>(&reply.text()).is_err());
 }
 
 #[test]
@@ -162,7 +163,7 @@ fn huge_body_pads_the_envelope_but_keeps_it_json() {
     let id = client.submit_music("la");
     mock.set_fault(Fault::HugeBody);
     let reply = client.get(&format!("/suno/fetch/{id}")).expect("fetch one");
-    assert!(reply.text.len() > HUGE_BODY_BYTES);
+    assert!(reply.text().len() > HUGE_BODY_BYTES);
     assert_eq!(reply.json["data"]["task_id"], id.as_str());
     assert_eq!(reply.json["code"], "success");
 }

@@ -9,7 +9,8 @@ use mock_upstreams::video::{
     VideoStatus,
 };
 
-use crate::support::{Client, eventually, mock, mock_with, multipart};
+use super::support::{VideoCalls, mock, mock_with, multipart};
+use crate::common::{Client, eventually};
 
 const ORDER: [&str; 3] = ["queued", "in_progress", "completed"];
 

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::support::{Client, SECRET, mock};
+use super::support::{SECRET, VideoCalls, mock};
+use crate::common::Client;
 
 /// Asserts OpenAI's error shape and returns the `error` object.
 fn error_of(json: &Value) -> &Value {

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use mock_upstreams::{FAIL_REASON, FORCED_FAIL_REASON, MockConfig};
 
-use crate::support::{Client, SECRET, eventually, mock, mock_with};
+use super::support::{SECRET, SunoCalls, mock, mock_with};
+use crate::common::{Client, eventually};
 
 const ORDER: [&str; 5] = ["NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS", "SUCCESS"];
 
