@@ -29,16 +29,16 @@ fn parse_fault(name: &str) -> Result<Fault, String> {
     Fault::parse(name, None)
 }
 
-/// Starts the mock of `cfg` on `listen` with the starting `fault`, prints its URL, serves
-/// until Ctrl-C, then stops the server.
+/// Starts the mock of `cfg` on `listen` with the starting fault of `common`, prints its URL,
+/// serves until Ctrl-C, then stops the server.
 pub(crate) fn serve<S: Platform>(
     listen: &str,
     cfg: S::Config,
-    fault: Fault,
+    common: &Common,
 ) -> Result<(), Box<dyn Error>> {
     init_logging();
     let mock = Running::<S>::try_start(listen, cfg)?;
-    mock.set_fault(fault);
+    mock.set_fault(common.fault.clone());
     println!("{} listening on {}", S::NAME, mock.base_url());
     wait_for_ctrl_c()?;
     log::info!("{} stopping", S::NAME);

@@ -72,7 +72,7 @@ fn reset_stats_route<S: Controlled>(
         .and(warp::post())
         .and(with_state(state))
         .map(|state: Arc<S>| {
-            state.base().counts.reset();
+            state.base().reset_counts();
             S::ok(stats_json(&*state)).into_response()
         })
 }

@@ -29,6 +29,7 @@ mod control;
 mod counts;
 mod fault;
 mod ids;
+mod recent;
 mod reply;
 mod routes;
 mod running;

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use warp::Filter;
@@ -12,6 +13,7 @@ use warp::reply::Response;
 
 use crate::counts::Counts;
 use crate::fault::{Fault, FaultSwitch};
+use crate::ids::IdSource;
 use crate::server::Server;
 
 /// What a platform mock's shared state gives the generic handle, routes and handlers.
@@ -25,38 +27,52 @@ pub trait Platform: Send + Sync + Sized + 'static {
 
     /// A mock with nothing stored, no fault and zero counts.
     fn new(cfg: Self::Config) -> Self;
-    /// Tokio worker threads the server of `cfg` runs on.
-    fn worker_threads(cfg: &Self::Config) -> usize;
     /// Every route of the mock, the platform's and the `/mock/...` control ones.
     fn routes(
         state: Arc<Self>,
     ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static;
     /// The part every platform holds.
     fn base(&self) -> &Base<Self::Stats>;
-    /// The count of requests a fault was applied to.
-    fn faulted(stats: &mut Self::Stats) -> &mut u64;
     /// The counts now, with what the mock holds filled in.
     fn stats(&self) -> Self::Stats;
 }
 
-/// What every platform state holds for the generic parts: the secret and latency of its
-/// configuration, the fault switch of its routes and the request counts.
+/// What every platform state holds for the generic parts: the secret, latency and threads
+/// of its configuration, the fault switch of its routes, the request counts and ids.
 pub struct Base<T> {
     pub(crate) secret: String,
     pub(crate) latency_ms: u64,
+    worker_threads: usize,
     pub(crate) faults: FaultSwitch,
     pub(crate) counts: Counts<T>,
+    /// Requests a fault other than `None` was applied to (every platform counts them).
+    faulted: AtomicU64,
+    pub(crate) ids: IdSource,
 }
 
-impl<T: Default> Base<T> {
+impl<T: Clone + Default> Base<T> {
     /// No fault and zero counts.
-    pub(crate) fn new(secret: &str, latency_ms: u64) -> Base<T> {
+    pub(crate) fn new(secret: &str, latency_ms: u64, worker_threads: usize) -> Base<T> {
         Base {
             secret: secret.to_string(),
             latency_ms,
+            worker_threads,
             faults: FaultSwitch::default(),
             counts: Counts::default(),
+            faulted: AtomicU64::new(0),
+            ids: IdSource::new(),
         }
+    }
+
+    /// Requests a fault other than `None` was applied to.
+    pub(crate) fn faulted(&self) -> u64 {
+        self.faulted.load(Ordering::Relaxed)
+    }
+
+    /// Sets every count back to zero.
+    pub(crate) fn reset_counts(&self) {
+        self.counts.reset();
+        self.faulted.store(0, Ordering::Relaxed);
     }
 }
 
@@ -78,8 +94,8 @@ impl<S: Platform> Running<S> {
 
     /// Binds `addr` and serves on its own thread; returns once the port is bound.
     pub fn try_start(addr: &str, cfg: S::Config) -> io::Result<Running<S>> {
-        let worker_threads = S::worker_threads(&cfg);
         let state = Arc::new(S::new(cfg));
+        let worker_threads = state.base().worker_threads;
         let server = Server::start(addr, worker_threads, S::NAME, S::routes(state.clone()))?;
         Ok(Running { server, state })
     }
@@ -127,7 +143,7 @@ impl<S: Platform> Running<S> {
 
     /// Sets every count back to zero (what the mock stores is kept).
     pub fn reset_stats(&self) {
-        self.state.base().counts.reset();
+        self.state.base().reset_counts();
     }
 }
 
@@ -141,7 +157,7 @@ pub(crate) async fn admit<S: Platform>(state: &S, count: impl FnOnce(&mut S::Sta
     }
     let fault = base.faults.take();
     if fault != Fault::None {
-        base.counts.bump(|stats| *S::faulted(stats) += 1);
+        base.faulted.fetch_add(1, Ordering::Relaxed);
         log::debug!("{} applies fault {fault}", S::NAME);
     }
     fault

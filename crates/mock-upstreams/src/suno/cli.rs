@@ -8,6 +8,12 @@ use super::config::MockConfig;
 use super::state::State;
 use crate::cli::{Common, serve};
 
+/// Parses the command line, serves until Ctrl-C, then stops the server.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    serve::<State>(&args.listen, args.config(), &args.common)
+}
+
 /// Command line of the simulator.
 #[derive(Debug, Parser)]
 #[command(name = "mock_suno", about = "A Suno-API compatible upstream simulator")]
@@ -43,13 +49,6 @@ impl Args {
     }
 }
 
-/// Parses the command line, serves until Ctrl-C, then stops the server.
-pub fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    let cfg = args.config();
-    serve::<State>(&args.listen, cfg, args.common.fault)
-}
-
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -59,21 +58,9 @@ mod tests {
 
     #[test]
     fn flags_map_onto_the_config_and_the_starting_fault() {
-        let args = Args::try_parse_from([
-            "mock_suno",
-            "--listen",
-            "127.0.0.1:0",
-            "--secret",
-            "s",
-            "--music-duration-ms",
-            "500",
-            "--failure-ratio",
-            "0.5",
-            "--adopt-unknown-ids",
-            "--fault",
-            "stall_2000",
-        ])
-        .expect("flags parse");
+        let line = "mock_suno --listen 127.0.0.1:0 --secret s --music-duration-ms 500 \
+                    --failure-ratio 0.5 --adopt-unknown-ids --fault stall_2000";
+        let args = Args::try_parse_from(line.split(' ')).expect("flags parse");
         let cfg = args.config();
         assert_eq!(args.listen, "127.0.0.1:0");
         assert_eq!((cfg.secret.as_str(), cfg.music_duration_ms), ("s", 500));

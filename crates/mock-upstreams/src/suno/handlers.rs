@@ -157,7 +157,7 @@ fn create(
             {
                 return Err(bad_request("task_id is empty"));
             }
-            state.new_music(state.ids.hex32(), input, &clock)
+            state.new_music(state.base.ids.hex32(), input, &clock)
         }
         "LYRICS" => {
             let input: LyricsInput = serde_json::from_value(body).map_err(|_| invalid_body())?;
@@ -165,7 +165,7 @@ fn create(
             if prompt.trim().is_empty() {
                 return Err(bad_request("prompt is empty"));
             }
-            Task::lyrics(state.ids.uuid(), &prompt, &clock)
+            Task::lyrics(state.base.ids.uuid(), &prompt, &clock)
         }
         _ => return Err(bad_request(&format!("unsupported action: {action}"))),
     };
@@ -204,7 +204,7 @@ fn fetch(state: &State, body: &[u8], fault: &Fault, shape: Shape) -> Answer {
     if *fault == Fault::ExtraIds {
         found.reverse();
         let extras = (0..2).map(|_| {
-            let mut task = state.new_music(state.ids.hex32(), MusicInput::default(), &clock);
+            let mut task = state.new_music(state.base.ids.hex32(), MusicInput::default(), &clock);
             task.duration_ms = 0;
             task.fails = true;
             Entry::new(task)

@@ -26,10 +26,6 @@ impl Platform for State {
         State::new(cfg)
     }
 
-    fn worker_threads(cfg: &MockConfig) -> usize {
-        cfg.worker_threads
-    }
-
     fn routes(
         state: Arc<State>,
     ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
@@ -39,10 +35,6 @@ impl Platform for State {
 
     fn base(&self) -> &Base<Stats> {
         &self.base
-    }
-
-    fn faulted(stats: &mut Stats) -> &mut u64 {
-        &mut stats.faulted
     }
 
     fn stats(&self) -> Stats {

@@ -1,6 +1,6 @@
 //! What the Suno routes share: known tasks, the fault switch, counters and submissions.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -11,7 +11,7 @@ use super::config::MockConfig;
 use super::task::{Entry, Forced, MusicInput, Task};
 use crate::clock::{Clock, unix_ms};
 use crate::fault::fails_evenly;
-use crate::ids::IdSource;
+use crate::recent::Recent;
 use crate::running::Base;
 use crate::sync::lock;
 
@@ -56,9 +56,8 @@ pub struct Submission {
 pub struct State {
     pub(crate) cfg: MockConfig,
     pub(crate) base: Base<Stats>,
-    pub(crate) ids: IdSource,
     tasks: Mutex<HashMap<String, Entry>>,
-    submissions: Mutex<VecDeque<Submission>>,
+    submissions: Recent<Submission>,
     /// Music tasks created so far; decides which fail (see [`MockConfig::failure_ratio`]).
     music_count: AtomicU64,
 }
@@ -67,11 +66,10 @@ impl State {
     /// A mock with no task, no fault and zero counts.
     pub(crate) fn new(cfg: MockConfig) -> State {
         State {
-            base: Base::new(&cfg.secret, cfg.latency_ms),
+            base: Base::new(&cfg.secret, cfg.latency_ms, cfg.worker_threads),
             cfg,
-            ids: IdSource::new(),
             tasks: Mutex::new(HashMap::new()),
-            submissions: Mutex::new(VecDeque::new()),
+            submissions: Recent::new(SUBMISSION_MEMORY),
             music_count: AtomicU64::new(0),
         }
     }
@@ -85,13 +83,14 @@ impl State {
     pub(crate) fn stats(&self) -> Stats {
         Stats {
             tasks: self.tasks().len() as u64,
+            faulted: self.base.faulted(),
             ..self.base.counts.snapshot()
         }
     }
 
     /// Submissions received, oldest first.
     pub(crate) fn submitted(&self) -> Vec<Submission> {
-        lock(&self.submissions).iter().cloned().collect()
+        self.submissions.all()
     }
 
     /// Forces the status word of a task; false if the task is unknown.
@@ -115,11 +114,7 @@ impl State {
 
     /// Remembers a submission, forgetting the oldest past [`SUBMISSION_MEMORY`].
     pub(crate) fn record(&self, submission: Submission) {
-        let mut submissions = lock(&self.submissions);
-        if submissions.len() >= SUBMISSION_MEMORY {
-            submissions.pop_front();
-        }
-        submissions.push_back(submission);
+        self.submissions.push(submission);
     }
 
     /// Whether the next music task fails (evenly spread by the failure ratio).
@@ -133,6 +128,6 @@ impl State {
     pub(crate) fn new_music(&self, task_id: String, input: MusicInput, clock: &Clock) -> Task {
         let fails = self.next_music_fails();
         let duration_ms = self.cfg.music_duration_ms;
-        Task::music(task_id, input, clock, duration_ms, fails, &self.ids)
+        Task::music(task_id, input, clock, duration_ms, fails, &self.base.ids)
     }
 }

@@ -8,6 +8,12 @@ use super::config::{DEFAULT_VIDEO_BYTES, VideoMockConfig};
 use super::state::State;
 use crate::cli::{Common, serve};
 
+/// Parses the command line, serves until Ctrl-C, then stops the server.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    serve::<State>(&args.listen, args.config(), &args.common)
+}
+
 /// Command line of the simulator.
 #[derive(Debug, Parser)]
 #[command(
@@ -58,13 +64,6 @@ impl Args {
     }
 }
 
-/// Parses the command line, serves until Ctrl-C, then stops the server.
-pub fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
-    let cfg = args.config();
-    serve::<State>(&args.listen, cfg, args.common.fault)
-}
-
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -74,22 +73,9 @@ mod tests {
 
     #[test]
     fn flags_map_onto_the_config_and_the_starting_fault() {
-        let args = Args::try_parse_from([
-            "mock_video",
-            "--listen",
-            "127.0.0.1:0",
-            "--secret",
-            "s",
-            "--duration-ms",
-            "500",
-            "--failure-ratio",
-            "0.5",
-            "--video-bytes",
-            "52428800",
-            "--fault",
-            "not_found",
-        ])
-        .expect("flags parse");
+        let line = "mock_video --listen 127.0.0.1:0 --secret s --duration-ms 500 --failure-ratio 0.5 \
+                    --video-bytes 52428800 --fault not_found";
+        let args = Args::try_parse_from(line.split(' ')).expect("flags parse");
         let cfg = args.config();
         assert_eq!((cfg.secret.as_str(), cfg.duration_ms()), ("s", 500));
         assert_eq!((cfg.queued_ms, cfg.failure_ratio), (100, 0.5));

@@ -28,10 +28,6 @@ impl Platform for State {
         State::new(cfg)
     }
 
-    fn worker_threads(cfg: &VideoMockConfig) -> usize {
-        cfg.worker_threads
-    }
-
     fn routes(
         state: Arc<State>,
     ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
@@ -41,10 +37,6 @@ impl Platform for State {
 
     fn base(&self) -> &Base<VideoStats> {
         &self.base
-    }
-
-    fn faulted(stats: &mut VideoStats) -> &mut u64 {
-        &mut stats.faulted
     }
 
     fn stats(&self) -> VideoStats {

@@ -1,7 +1,7 @@
 //! What the video routes share: known videos in creation order, the fault switch, counters
 //! and what was created.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,7 +13,7 @@ use super::job::{Entry, Forced, Video};
 use super::request::{InputReference, ListQuery, NewVideo, Order, VideoStatus};
 use crate::clock::Clock;
 use crate::fault::fails_evenly;
-use crate::ids::IdSource;
+use crate::recent::Recent;
 use crate::running::Base;
 use crate::sync::lock;
 
@@ -75,9 +75,8 @@ struct Videos {
 pub struct State {
     pub(crate) cfg: VideoMockConfig,
     pub(crate) base: Base<VideoStats>,
-    ids: IdSource,
     videos: Mutex<Videos>,
-    created: Mutex<VecDeque<Created>>,
+    created: Recent<Created>,
     /// Videos created so far: numbers them for paging and decides which fail.
     video_count: AtomicU64,
 }
@@ -86,11 +85,10 @@ impl State {
     /// A mock with no video, no fault and zero counts.
     pub(crate) fn new(cfg: VideoMockConfig) -> State {
         State {
-            base: Base::new(&cfg.secret, cfg.latency_ms),
+            base: Base::new(&cfg.secret, cfg.latency_ms, cfg.worker_threads),
             cfg,
-            ids: IdSource::new(),
             videos: Mutex::default(),
-            created: Mutex::default(),
+            created: Recent::new(CREATED_MEMORY),
             video_count: AtomicU64::new(0),
         }
     }
@@ -100,13 +98,13 @@ impl State {
         let clock = Clock::now();
         let number = self.video_count.fetch_add(1, Ordering::Relaxed);
         let entry = Entry::new(Video {
-            id: format!("video_{}", self.ids.hex32()),
+            id: format!("video_{}", self.base.ids.hex32()),
             created_at: clock.instant,
             created_unix_ms: clock.unix_ms,
             queued_ms: self.cfg.queued_ms,
             in_progress_ms: self.cfg.in_progress_ms,
             fails: fails_evenly(number, self.cfg.failure_ratio),
-            seed: self.ids.seed(),
+            seed: self.base.ids.seed(),
             request,
             remixed_from,
         });
@@ -117,11 +115,7 @@ impl State {
             .insert(video.id.clone(), (number, entry.clone()));
         videos.by_number.insert(number, video.id.clone());
         drop(videos);
-        let mut created = lock(&self.created);
-        if created.len() >= CREATED_MEMORY {
-            created.pop_front();
-        }
-        created.push_back(Created {
+        self.created.push(Created {
             id: video.id.clone(),
             model: video.request.model.clone(),
             prompt: video.request.prompt.clone(),
@@ -192,12 +186,13 @@ impl State {
     pub(crate) fn stats(&self) -> VideoStats {
         VideoStats {
             videos: lock(&self.videos).by_id.len() as u64,
+            faulted: self.base.faulted(),
             ..self.base.counts.snapshot()
         }
     }
 
     /// Creations accepted, oldest first.
     pub(crate) fn created(&self) -> Vec<Created> {
-        lock(&self.created).iter().cloned().collect()
+        self.created.all()
     }
 }

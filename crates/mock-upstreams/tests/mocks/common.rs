@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use mock_upstreams::{Platform, Running};
+use mock_upstreams::{Fault, Platform, Running};
 use serde_json::Value;
 
 /// An answer: status, headers, the raw body and the body as JSON (`Null` when not JSON).
@@ -127,6 +127,27 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::E
         bytes,
         json,
     })
+}
+
+/// `mock` and a client sending its secret.
+pub fn with_client<S: Platform>(mock: Running<S>) -> (Running<S>, Client) {
+    let client = Client::new(&mock);
+    (mock, client)
+}
+
+/// The statuses of `n` `GET path` requests in a row.
+pub fn statuses(client: &Client, path: &str, n: usize) -> Vec<u16> {
+    (0..n)
+        .map(|_| client.get(path).expect("answer").status)
+        .collect()
+}
+
+/// Asserts that [`Fault::Disconnect`] for one request leaves `GET path` unanswered, and the
+/// next one is healthy again.
+pub fn assert_disconnects_once<S: Platform>(mock: &Running<S>, client: &Client, path: &str) {
+    mock.fail_next(1, Fault::Disconnect);
+    assert!(client.get(path).is_err(), "no answer expected");
+    assert_eq!(client.get(path).expect("answer").status, 200);
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, or panics after `within`.

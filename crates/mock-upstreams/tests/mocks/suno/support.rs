@@ -31,6 +31,8 @@ pub fn mock_with(cfg: MockConfig) -> Mock {
 pub trait SunoCalls {
     /// Submits a song with `prompt`; its upstream id.
     fn submit_music(&self, prompt: &str) -> String;
+    /// Submits `n` songs; their upstream ids.
+    fn submit_songs(&self, n: usize) -> Vec<String>;
     /// `POST /suno/fetch` of `ids`; the task objects answered.
     fn fetch(&self, ids: &[&str]) -> Vec<Value>;
 }
@@ -45,6 +47,12 @@ impl SunoCalls for Client {
             .as_str()
             .expect("upstream id")
             .to_string()
+    }
+
+    fn submit_songs(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| self.submit_music(&format!("song {i}")))
+            .collect()
     }
 
     fn fetch(&self, ids: &[&str]) -> Vec<Value> {

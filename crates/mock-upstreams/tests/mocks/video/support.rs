@@ -5,7 +5,7 @@ use mock_upstreams::video::VideoStatus;
 use mock_upstreams::{VideoMock, VideoMockConfig};
 use serde_json::Value;
 
-use crate::common::Client;
+use crate::common::{Client, Reply};
 
 /// The secret every test mock expects.
 pub const SECRET: &str = "v1deo-secret";
@@ -79,6 +79,15 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Strin
     }
     body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// Asserts a 400 naming `param` in OpenAI's error body.
+pub fn assert_invalid(reply: &Reply, param: &str) {
+    assert_eq!(
+        (reply.status, reply.json["error"]["param"].as_str()),
+        (400, Some(param)),
+        "{reply:?}"
+    );
 }
 
 /// A video created and forced to completed at once; its id.
