@@ -17,6 +17,9 @@ use crate::ids::IdSource;
 use crate::server::Server;
 
 /// What a platform mock's shared state gives the generic handle, routes and handlers.
+///
+/// Implemented by the Suno and the video state; a new platform is one more module with its
+/// state implementing this (its [`Base`] is built inside this crate).
 pub trait Platform: Send + Sync + Sized + 'static {
     /// How the mock behaves.
     type Config;

@@ -144,10 +144,19 @@ pub fn statuses(client: &Client, path: &str, n: usize) -> Vec<u16> {
 
 /// Asserts that [`Fault::Disconnect`] for one request leaves `GET path` unanswered, and the
 /// next one is healthy again.
-pub fn assert_disconnects_once<S: Platform>(mock: &Running<S>, client: &Client, path: &str) {
+pub fn assert_disconnects_once<S: Platform>(mock: Running<S>, path: &str) {
+    let (mock, client) = with_client(mock);
     mock.fail_next(1, Fault::Disconnect);
     assert!(client.get(path).is_err(), "no answer expected");
     assert_eq!(client.get(path).expect("answer").status, 200);
+}
+
+/// Asserts that a fault for the next two requests fails two `GET path` in a row, then
+/// wears off into the standing fault (none).
+pub fn assert_fail_next_wears_off<S: Platform>(mock: &Running<S>, client: &Client, path: &str) {
+    mock.fail_next(2, Fault::Http(503));
+    assert_eq!(statuses(client, path, 3), [503, 503, 200]);
+    assert_eq!(mock.fault(), Fault::None);
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, or panics after `within`.

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use mock_upstreams::{Fault, HUGE_BODY_BYTES};
 
 use super::support::{SECRET, SunoCalls, mock};
-use crate::common::{Client, assert_disconnects_once, statuses, with_client};
+use crate::common::{
+    Client, assert_disconnects_once, assert_fail_next_wears_off, statuses, with_client,
+};
 
 #[test]
 fn http_500_answers_the_error_envelope_and_creates_nothing() {
@@ -75,8 +77,7 @@ fn a_client_that_gives_up_during_a_stall_leaves_no_task_behind() {
 #[test]
 fn fail_next_applies_to_n_requests_then_the_standing_fault_returns() {
     let (mock, client) = with_client(mock(0));
-    mock.fail_next(2, Fault::Http(503));
-    assert_eq!(statuses(&client, "/ping", 3), [503, 503, 200]);
+    assert_fail_next_wears_off(&mock, &client, "/ping");
     mock.fail_next(3, Fault::Http(429));
     mock.set_fault(Fault::None);
     assert_eq!(
@@ -96,8 +97,7 @@ fn flip_alternates_healthy_and_500() {
 
 #[test]
 fn disconnect_closes_the_connection_unanswered() {
-    let (mock, client) = with_client(mock(0));
-    assert_disconnects_once(&mock, &client, "/ping");
+    assert_disconnects_once(mock(0), "/ping");
 }
 
 #[test]

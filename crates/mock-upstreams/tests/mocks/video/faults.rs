@@ -7,7 +7,7 @@ use mock_upstreams::video::VideoStatus;
 use mock_upstreams::{Fault, HUGE_BODY_BYTES, VideoMockConfig};
 
 use super::support::{VideoCalls, completed_video, mock, mock_with};
-use crate::common::{Client, assert_disconnects_once, statuses, with_client};
+use crate::common::{Client, assert_disconnects_once, assert_fail_next_wears_off, with_client};
 
 #[test]
 fn http_faults_answer_openai_errors_and_create_nothing() {
@@ -37,9 +37,7 @@ fn http_faults_answer_openai_errors_and_create_nothing() {
 #[test]
 fn fail_next_wears_off_into_the_standing_fault() {
     let (mock, client) = with_client(mock(0));
-    mock.fail_next(2, Fault::Http(503));
-    assert_eq!(statuses(&client, "/v1/videos", 3), [503, 503, 200]);
-    assert_eq!(mock.fault(), Fault::None);
+    assert_fail_next_wears_off(&mock, &client, "/v1/videos");
 }
 
 #[test]
@@ -92,8 +90,7 @@ fn malformed_json_truncates_json_and_cuts_downloads_short() {
 
 #[test]
 fn disconnect_closes_the_connection_unanswered() {
-    let (mock, client) = with_client(mock(0));
-    assert_disconnects_once(&mock, &client, "/v1/videos");
+    assert_disconnects_once(mock(0), "/v1/videos");
 }
 
 #[test]
