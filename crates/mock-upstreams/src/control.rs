@@ -10,18 +10,13 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use crate::fault::{Fault, FaultSwitch};
+use crate::fault::Fault;
 use crate::reply::Answer;
+use crate::running::Platform;
 use crate::server::with_state;
 
-/// What the control routes need from a platform mock's shared state.
-pub(crate) trait Controlled: Send + Sync + 'static {
-    /// The fault switch of the platform routes.
-    fn faults(&self) -> &FaultSwitch;
-    /// The request counts, as JSON.
-    fn stats_json(&self) -> Value;
-    /// Sets every count back to zero.
-    fn reset_stats(&self);
+/// What the control routes need from a platform mock's shared state beyond [`Platform`].
+pub(crate) trait Controlled: Platform {
     /// Forces the status of a known task; `Ok(false)` for an unknown id, `Err` for a word
     /// the platform refuses.
     fn force_status(&self, id: &str, status: &str) -> Result<bool, String>;
@@ -59,7 +54,7 @@ pub(crate) fn control_routes<S: Controlled>(
     post("fault", set_fault)
         .or(get("fault", get_fault))
         .unify()
-        .or(get("stats", |state| S::ok(state.stats_json())))
+        .or(get("stats", |state| S::ok(stats_json(state))))
         .unify()
         .or(reset_stats_route(state.clone()))
         .unify()
@@ -77,9 +72,14 @@ fn reset_stats_route<S: Controlled>(
         .and(warp::post())
         .and(with_state(state))
         .map(|state: Arc<S>| {
-            state.reset_stats();
-            S::ok(state.stats_json()).into_response()
+            state.base().reset_counts();
+            S::ok(stats_json(&*state)).into_response()
         })
+}
+
+/// The request counts as JSON.
+fn stats_json<S: Controlled>(state: &S) -> Value {
+    serde_json::to_value(state.stats()).unwrap_or(Value::Null)
 }
 
 /// The body of `POST /mock/fault`.
@@ -102,15 +102,15 @@ fn set_fault<S: Controlled>(state: &S, body: &[u8]) -> Answer {
     };
     log::info!("mock fault set to {fault} (count {:?})", request.count);
     match request.count {
-        Some(count) => state.faults().fail_next(count, fault.clone()),
-        None => state.faults().set(fault.clone()),
+        Some(count) => state.base().faults.fail_next(count, fault.clone()),
+        None => state.base().faults.set(fault.clone()),
     }
     S::ok(json!({"fault": fault.to_string(), "count": request.count}))
 }
 
 /// `GET /mock/fault` → `{"fault": "none", "next": {"fault": "http_500", "count": 2} | null}`
 fn get_fault<S: Controlled>(state: &S) -> Answer {
-    let faults = state.faults();
+    let faults = &state.base().faults;
     let next = faults
         .pending()
         .map(|(n, fault)| json!({"fault": fault.to_string(), "count": n}));

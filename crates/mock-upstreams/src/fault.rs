@@ -5,8 +5,6 @@
 
 use std::fmt;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use warp::http::StatusCode;
 
@@ -116,7 +114,7 @@ impl fmt::Display for Fault {
 
 /// Picks the fault of each request: the standing one, unless a count-limited one is pending.
 #[derive(Debug, Default)]
-pub(crate) struct FaultSwitch {
+pub struct FaultSwitch {
     inner: Mutex<Plan>,
 }
 
@@ -149,25 +147,6 @@ impl FaultSwitch {
     /// The pending count-limited fault and how many requests it still applies to.
     pub(crate) fn pending(&self) -> Option<(u64, Fault)> {
         lock(&self.inner).next.clone()
-    }
-
-    /// What every platform route does first: waits `latency_ms`, then draws the request's
-    /// fault and counts it in `faulted` unless it is `None`.
-    pub(crate) async fn draw_after(
-        &self,
-        latency_ms: u64,
-        faulted: &AtomicU64,
-        mock: &str,
-    ) -> Fault {
-        if latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(latency_ms)).await;
-        }
-        let fault = self.take();
-        if fault != Fault::None {
-            faulted.fetch_add(1, Ordering::Relaxed);
-            log::debug!("{mock} applies fault {fault}");
-        }
-        fault
     }
 
     /// The fault for the request arriving now; Flip is resolved to None or Http(500).

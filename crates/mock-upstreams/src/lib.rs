@@ -8,6 +8,14 @@
 //!   and the `mock_video` command line.
 //!
 //! Plumbing the platforms share:
+//! - `running`: [`Running`], the handle of any platform mock (start, stop on drop, faults,
+//!   counts), generic over the [`Platform`] trait each platform's state implements, with
+//!   `Base`, the part of that state every platform has; `admit`, what every route does first.
+//! - `routes`: the frame of every platform's routes (its calls, the control routes, one
+//!   `recover`).
+//! - `cli`: the flags every command line has, and serving until Ctrl-C.
+//! - `counts`: request counts kept in the platform's own stats struct.
+//! - `recent`: the most recent submissions or creations, as tests read them back.
 //! - `fault`: [`Fault`], the ways an upstream misbehaves, the switch that picks the fault
 //!   for each request (standing, next `n`, flip), and the even spread of failing tasks.
 //! - `control`: the `/mock/...` HTTP control routes (faults, stats, forced statuses), each
@@ -21,18 +29,25 @@
 //!
 //! The Suno types are re-exported here, so a test can write `use mock_upstreams as mock;` and
 //! then `mock::Mock`, `mock::Fault`; the video mock's handle and configuration too
-//! (`mock::VideoMock`), the rest under [`video`].
+//! (`mock::VideoMock`), the rest under [`video`]. Both handles are [`Running`] mocks, so the
+//! shared part of their Rust control API is written once.
 
+mod cli;
 mod clock;
 mod control;
+mod counts;
 mod fault;
 mod ids;
+mod recent;
 mod reply;
+mod routes;
+mod running;
 mod server;
 pub mod suno;
 mod sync;
 pub mod video;
 
+pub use running::{Platform, Running};
 pub use suno::{
     DEFAULT_STALL_MS, FAIL_REASON, FORCED_FAIL_REASON, Fault, HUGE_BODY_BYTES, Mock, MockConfig,
     SUBMISSION_MEMORY, Stats, Submission,

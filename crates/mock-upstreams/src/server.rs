@@ -68,23 +68,6 @@ impl Drop for Server {
     }
 }
 
-/// Logging for the mock command lines: `info` unless `RUST_LOG` says otherwise, without
-/// warp's per-connection noise.
-pub(crate) fn init_cli_logging() {
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,warp::server=off"),
-    )
-    .init();
-}
-
-/// Blocks a command line's main thread until Ctrl-C (the mock serves on its own threads).
-pub(crate) fn wait_for_ctrl_c() -> io::Result<()> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(tokio::signal::ctrl_c())
-}
-
 /// Hands a mock's shared state to a handler.
 pub(crate) fn with_state<S: Send + Sync + 'static>(
     state: Arc<S>,

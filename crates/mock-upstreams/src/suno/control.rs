@@ -6,22 +6,9 @@ use serde_json::Value;
 use super::envelope::{bad_request, success, task_not_found};
 use super::state::State;
 use crate::control::Controlled;
-use crate::fault::FaultSwitch;
 use crate::reply::Answer;
 
 impl Controlled for State {
-    fn faults(&self) -> &FaultSwitch {
-        &self.faults
-    }
-
-    fn stats_json(&self) -> Value {
-        serde_json::to_value(self.stats()).unwrap_or(Value::Null)
-    }
-
-    fn reset_stats(&self) {
-        self.counters.reset();
-    }
-
     fn force_status(&self, id: &str, status: &str) -> Result<bool, String> {
         Ok(self.set_status(id, status))
     }
@@ -45,17 +32,14 @@ impl Controlled for State {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
-
-    use crate::control::Controlled;
     use crate::suno::MockConfig;
     use crate::suno::state::State;
 
     #[test]
     fn resetting_stats_zeroes_the_counts() {
         let state = State::new(MockConfig::default());
-        state.counters.submit.fetch_add(3, Ordering::Relaxed);
-        state.reset_stats();
-        assert_eq!(state.stats_json()["submit"], 0);
+        state.base.counts.bump(|stats| stats.submit += 3);
+        state.base.counts.reset();
+        assert_eq!(state.stats().submit, 0);
     }
 }

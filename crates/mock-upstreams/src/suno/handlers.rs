@@ -11,12 +11,13 @@ use warp::hyper::body::Bytes;
 use warp::reply::Response;
 
 use super::envelope::{bad_request, error, success, task_not_found, unauthorized};
-use super::state::{Counters, State, Submission};
+use super::state::{State, Stats, Submission};
 use super::task::{Entry, LyricsInput, MusicInput, Task, title_from};
 use super::view::{Shape, TaskView};
 use crate::clock::Clock;
 use crate::fault::{Fault, http_fault};
 use crate::reply::{Answer, disconnect};
+use crate::running::admit;
 
 /// A Suno request, before faults and auth.
 pub(crate) enum Call {
@@ -36,17 +37,13 @@ pub(crate) async fn answer(
     authorization: Option<String>,
     state: Arc<State>,
 ) -> Response {
-    let counters = &state.counters;
-    let counter = match &call {
-        Call::Submit { .. } => &counters.submit,
-        Call::Fetch { .. } => &counters.fetch,
-        Call::FetchOne { .. } => &counters.fetch_one,
-        Call::Ping => &counters.ping,
-    };
-    Counters::bump(counter, 1);
-    let fault = (state.faults)
-        .draw_after(state.cfg.latency_ms, &counters.faulted, "mock_suno")
-        .await;
+    let fault = admit(&*state, |stats: &mut Stats| match &call {
+        Call::Submit { .. } => stats.submit += 1,
+        Call::Fetch { .. } => stats.fetch += 1,
+        Call::FetchOne { .. } => stats.fetch_one += 1,
+        Call::Ping => stats.ping += 1,
+    })
+    .await;
     let answer = match fault {
         Fault::Disconnect => return disconnect(),
         Fault::Http(code) => {
@@ -74,7 +71,7 @@ fn respond(state: &State, call: Call, authorization: Option<String>, fault: &Fau
     let authorized = authorization
         .as_deref()
         .and_then(|h| h.strip_prefix("Bearer "))
-        == Some(state.cfg.secret.as_str());
+        == Some(state.base.secret.as_str());
     let shape = Shape {
         weird_status: *fault == Fault::UnknownStatus,
         millisecond_times: *fault == Fault::MillisecondTimes,
@@ -83,7 +80,7 @@ fn respond(state: &State, call: Call, authorization: Option<String>, fault: &Fau
         Call::Ping => Answer::raw(br#"{"message":"pong"}"#),
         Call::Submit { action, body } => submit(state, action, body, authorization, authorized),
         _ if !authorized => {
-            Counters::bump(&state.counters.unauthorized, 1);
+            state.base.counts.bump(|stats| stats.unauthorized += 1);
             unauthorized()
         }
         Call::Fetch { body } => fetch(state, &body, fault, shape),
@@ -112,7 +109,7 @@ fn submit(
     let answer = if authorized {
         create(state, &action, parsed)
     } else {
-        Counters::bump(&state.counters.unauthorized, 1);
+        state.base.counts.bump(|stats| stats.unauthorized += 1);
         Err(unauthorized())
     };
     let response = match answer {
@@ -160,7 +157,7 @@ fn create(
             {
                 return Err(bad_request("task_id is empty"));
             }
-            state.new_music(state.ids.hex32(), input, &clock)
+            state.new_music(state.base.ids.hex32(), input, &clock)
         }
         "LYRICS" => {
             let input: LyricsInput = serde_json::from_value(body).map_err(|_| invalid_body())?;
@@ -168,7 +165,7 @@ fn create(
             if prompt.trim().is_empty() {
                 return Err(bad_request("prompt is empty"));
             }
-            Task::lyrics(state.ids.uuid(), &prompt, &clock)
+            Task::lyrics(state.base.ids.uuid(), &prompt, &clock)
         }
         _ => return Err(bad_request(&format!("unsupported action: {action}"))),
     };
@@ -189,7 +186,10 @@ fn fetch(state: &State, body: &[u8], fault: &Fault, shape: Shape) -> Answer {
     let Ok(FetchBody { ids }) = serde_json::from_slice(body) else {
         return bad_request("invalid request body");
     };
-    Counters::bump(&state.counters.fetched_ids, ids.len() as u64);
+    state
+        .base
+        .counts
+        .bump(|stats| stats.fetched_ids += ids.len() as u64);
     let clock = Clock::now();
     let keep_all = *fault != Fault::MissingSome;
     let lost = *fault == Fault::NotFound;
@@ -204,7 +204,7 @@ fn fetch(state: &State, body: &[u8], fault: &Fault, shape: Shape) -> Answer {
     if *fault == Fault::ExtraIds {
         found.reverse();
         let extras = (0..2).map(|_| {
-            let mut task = state.new_music(state.ids.hex32(), MusicInput::default(), &clock);
+            let mut task = state.new_music(state.base.ids.hex32(), MusicInput::default(), &clock);
             task.duration_ms = 0;
             task.fails = true;
             Entry::new(task)

@@ -10,7 +10,8 @@
 //! out-of-process users.
 //!
 //! - `config`: [`MockConfig`] and the fail reasons tests compare against.
-//! - `mock`: [`Mock`], the handle: start, stop on drop, and the Rust control API.
+//! - `mock`: [`Mock`], the generic [`crate::Running`] handle over the Suno state, and the
+//!   Suno part of the Rust control API.
 //! - `task`: a submitted task and the phase it has reached at a given moment.
 //! - `state`: what the routes share: tasks, faults, counters ([`Stats`]), [`Submission`]s.
 //! - `view`: how a task looks in a fetch answer, reshaped by the fetch faults.

@@ -10,22 +10,17 @@ use warp::{Filter, Rejection, Reply};
 use super::envelope::error;
 use super::handlers::{Call, answer};
 use super::state::State;
-use crate::control::control_routes;
-use crate::server::with_state;
+use crate::routes::mock_routes;
 
 /// All routes: the Suno API, the `/mock` control API, and JSON envelopes for rejections.
 pub(crate) fn routes(
     state: Arc<State>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
-    suno_routes(state.clone())
-        .or(control_routes(state))
-        .unify()
-        .recover(recover)
-        .unify()
+    mock_routes(state, suno_calls(), answer, recover)
 }
 
-/// The four Suno routes, each answered by [`answer`] with the `Authorization` header.
-fn suno_routes(state: Arc<State>) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// The four Suno routes, each answered by [`answer`].
+fn suno_calls() -> impl Filter<Extract = (Call,), Error = Rejection> + Clone {
     submit_route()
         .or(fetch_route())
         .unify()
@@ -33,9 +28,6 @@ fn suno_routes(state: Arc<State>) -> impl Filter<Extract = (Response,), Error = 
         .unify()
         .or(ping_route())
         .unify()
-        .and(warp::header::optional::<String>("authorization"))
-        .and(with_state(state))
-        .then(answer)
 }
 
 /// `POST /suno/submit/{action}` `{"prompt": ..., "mv": ...}`

@@ -1,6 +1,6 @@
 //! What the Suno routes share: known tasks, the fault switch, counters and submissions.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -10,8 +10,9 @@ use serde_json::Value;
 use super::config::MockConfig;
 use super::task::{Entry, Forced, MusicInput, Task};
 use crate::clock::{Clock, unix_ms};
-use crate::fault::{FaultSwitch, fails_evenly};
-use crate::ids::IdSource;
+use crate::fault::fails_evenly;
+use crate::recent::Recent;
+use crate::running::Base;
 use crate::sync::lock;
 
 /// How many submissions [`crate::Mock::submitted`] remembers (the most recent ones).
@@ -52,61 +53,23 @@ pub struct Submission {
 }
 
 /// Everything the routes share.
-pub(crate) struct State {
+pub struct State {
     pub(crate) cfg: MockConfig,
-    pub(crate) faults: FaultSwitch,
-    pub(crate) counters: Counters,
-    pub(crate) ids: IdSource,
+    pub(crate) base: Base<Stats>,
     tasks: Mutex<HashMap<String, Entry>>,
-    submissions: Mutex<VecDeque<Submission>>,
+    submissions: Recent<Submission>,
     /// Music tasks created so far; decides which fail (see [`MockConfig::failure_ratio`]).
     music_count: AtomicU64,
-}
-
-/// The request counts of [`Stats`], bumped without a lock.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) submit: AtomicU64,
-    pub(crate) fetch: AtomicU64,
-    pub(crate) fetch_one: AtomicU64,
-    pub(crate) fetched_ids: AtomicU64,
-    pub(crate) ping: AtomicU64,
-    pub(crate) unauthorized: AtomicU64,
-    pub(crate) faulted: AtomicU64,
-}
-
-impl Counters {
-    /// Adds `by` to one count.
-    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
-    }
-
-    /// Sets every count back to zero.
-    pub(crate) fn reset(&self) {
-        for counter in [
-            &self.submit,
-            &self.fetch,
-            &self.fetch_one,
-            &self.fetched_ids,
-            &self.ping,
-            &self.unauthorized,
-            &self.faulted,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
 }
 
 impl State {
     /// A mock with no task, no fault and zero counts.
     pub(crate) fn new(cfg: MockConfig) -> State {
         State {
+            base: Base::new(&cfg.secret, cfg.latency_ms, cfg.worker_threads),
             cfg,
-            faults: FaultSwitch::default(),
-            counters: Counters::default(),
-            ids: IdSource::new(),
             tasks: Mutex::new(HashMap::new()),
-            submissions: Mutex::new(VecDeque::new()),
+            submissions: Recent::new(SUBMISSION_MEMORY),
             music_count: AtomicU64::new(0),
         }
     }
@@ -118,23 +81,16 @@ impl State {
 
     /// The counts now.
     pub(crate) fn stats(&self) -> Stats {
-        let c = &self.counters;
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Stats {
-            submit: get(&c.submit),
-            fetch: get(&c.fetch),
-            fetch_one: get(&c.fetch_one),
-            fetched_ids: get(&c.fetched_ids),
-            ping: get(&c.ping),
-            unauthorized: get(&c.unauthorized),
-            faulted: get(&c.faulted),
             tasks: self.tasks().len() as u64,
+            faulted: self.base.faulted(),
+            ..self.base.counts.snapshot()
         }
     }
 
     /// Submissions received, oldest first.
     pub(crate) fn submitted(&self) -> Vec<Submission> {
-        lock(&self.submissions).iter().cloned().collect()
+        self.submissions.all()
     }
 
     /// Forces the status word of a task; false if the task is unknown.
@@ -158,11 +114,7 @@ impl State {
 
     /// Remembers a submission, forgetting the oldest past [`SUBMISSION_MEMORY`].
     pub(crate) fn record(&self, submission: Submission) {
-        let mut submissions = lock(&self.submissions);
-        if submissions.len() >= SUBMISSION_MEMORY {
-            submissions.pop_front();
-        }
-        submissions.push_back(submission);
+        self.submissions.push(submission);
     }
 
     /// Whether the next music task fails (evenly spread by the failure ratio).
@@ -176,6 +128,6 @@ impl State {
     pub(crate) fn new_music(&self, task_id: String, input: MusicInput, clock: &Clock) -> Task {
         let fails = self.next_music_fails();
         let duration_ms = self.cfg.music_duration_ms;
-        Task::music(task_id, input, clock, duration_ms, fails, &self.ids)
+        Task::music(task_id, input, clock, duration_ms, fails, &self.base.ids)
     }
 }

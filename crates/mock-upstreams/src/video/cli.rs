@@ -5,9 +5,14 @@
 use clap::Parser;
 
 use super::config::{DEFAULT_VIDEO_BYTES, VideoMockConfig};
-use super::mock::VideoMock;
-use crate::fault::Fault;
-use crate::server::{init_cli_logging, wait_for_ctrl_c};
+use super::state::State;
+use crate::cli::{Common, serve};
+
+/// Parses the command line, serves until Ctrl-C, then stops the server.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    serve::<State>(&args.listen, args.config(), &args.common)
+}
 
 /// Command line of the simulator.
 #[derive(Debug, Parser)]
@@ -32,25 +37,12 @@ pub struct Args {
     /// Time a video then stays in progress.
     #[arg(long, default_value_t = VideoMockConfig::default().in_progress_ms)]
     pub in_progress_ms: u64,
-    /// Delay before every video API answer.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Fraction of videos that end failed (0.0 to 1.0).
-    #[arg(long, default_value_t = 0.0)]
-    pub failure_ratio: f64,
     /// Length of the `video` content in bytes (streamed, so large values are cheap).
     #[arg(long, default_value_t = DEFAULT_VIDEO_BYTES)]
     pub video_bytes: usize,
-    /// Fault to start with (`none`, `http_500`, `stall_2000`, `not_found`, `flip`, ...).
-    #[arg(long, default_value = "none", value_parser = parse_fault)]
-    pub fault: Fault,
-    /// Server worker threads.
-    #[arg(long, default_value_t = 4)]
-    pub worker_threads: usize,
-}
-
-fn parse_fault(name: &str) -> Result<Fault, String> {
-    Fault::parse(name, None)
+    /// Latency, failure ratio, starting fault, threads.
+    #[command(flatten)]
+    pub common: Common,
 }
 
 impl Args {
@@ -60,29 +52,16 @@ impl Args {
             secret: self.secret.clone(),
             queued_ms: self.queued_ms,
             in_progress_ms: self.in_progress_ms,
-            latency_ms: self.latency_ms,
-            failure_ratio: self.failure_ratio,
+            latency_ms: self.common.latency_ms,
+            failure_ratio: self.common.failure_ratio,
             video_bytes: self.video_bytes,
-            worker_threads: self.worker_threads,
+            worker_threads: self.common.worker_threads,
         };
         match self.duration_ms {
             Some(duration_ms) => cfg.lasting(duration_ms),
             None => cfg,
         }
     }
-}
-
-/// Parses the command line, serves until Ctrl-C, then stops the server.
-pub fn main() -> Result<(), Box<dyn std::error::Error>> {
-    init_cli_logging();
-    let args = Args::parse();
-    let mock = VideoMock::try_start(&args.listen, args.config())?;
-    mock.set_fault(args.fault);
-    println!("mock_video listening on {}", mock.base_url());
-    wait_for_ctrl_c()?;
-    log::info!("mock_video stopping");
-    drop(mock);
-    Ok(())
 }
 
 #[cfg(test)]
@@ -94,27 +73,14 @@ mod tests {
 
     #[test]
     fn flags_map_onto_the_config_and_the_starting_fault() {
-        let args = Args::try_parse_from([
-            "mock_video",
-            "--listen",
-            "127.0.0.1:0",
-            "--secret",
-            "s",
-            "--duration-ms",
-            "500",
-            "--failure-ratio",
-            "0.5",
-            "--video-bytes",
-            "52428800",
-            "--fault",
-            "not_found",
-        ])
-        .expect("flags parse");
+        let line = "mock_video --listen 127.0.0.1:0 --secret s --duration-ms 500 --failure-ratio 0.5 \
+                    --video-bytes 52428800 --fault not_found";
+        let args = Args::try_parse_from(line.split(' ')).expect("flags parse");
         let cfg = args.config();
         assert_eq!((cfg.secret.as_str(), cfg.duration_ms()), ("s", 500));
         assert_eq!((cfg.queued_ms, cfg.failure_ratio), (100, 0.5));
         assert_eq!(cfg.video_bytes, 50 * 1024 * 1024);
-        assert_eq!(args.fault, Fault::NotFound);
+        assert_eq!(args.common.fault, Fault::NotFound);
         let stages =
             Args::try_parse_from(["mock_video", "--queued-ms", "1", "--in-progress-ms", "2"])
                 .expect("flags parse")

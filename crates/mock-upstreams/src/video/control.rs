@@ -7,22 +7,9 @@ use super::error::ApiError;
 use super::request::VideoStatus;
 use super::state::State;
 use crate::control::Controlled;
-use crate::fault::FaultSwitch;
 use crate::reply::Answer;
 
 impl Controlled for State {
-    fn faults(&self) -> &FaultSwitch {
-        &self.faults
-    }
-
-    fn stats_json(&self) -> Value {
-        serde_json::to_value(self.stats()).unwrap_or(Value::Null)
-    }
-
-    fn reset_stats(&self) {
-        self.counters.reset();
-    }
-
     fn force_status(&self, id: &str, status: &str) -> Result<bool, String> {
         let status = VideoStatus::parse(status).ok_or_else(|| {
             format!("unknown status {status:?}: queued, in_progress, completed or failed")

@@ -18,7 +18,7 @@ use super::content::Content;
 use super::error::ApiError;
 use super::range::{Ranged, resolve};
 use super::request::{Variant, VideoStatus};
-use super::state::{Counters, State};
+use super::state::State;
 use crate::clock::Clock;
 use crate::fault::Fault;
 
@@ -115,7 +115,10 @@ impl warp::Stream for Chunks {
         let upto = (this.next + CHUNK_BYTES).min(this.cut);
         let chunk = this.content.read(this.next, upto);
         this.next = upto;
-        Counters::bump(&this.state.counters.bytes_served, chunk.len() as u64);
+        this.state
+            .base
+            .counts
+            .bump(|stats| stats.bytes_served += chunk.len() as u64);
         Poll::Ready(Some(Ok(chunk)))
     }
 }

@@ -12,11 +12,12 @@ use super::api;
 use super::download;
 use super::error::ApiError;
 use super::form::CreateBody;
-use super::state::{Counters, State};
+use super::state::{State, VideoStats};
 use super::view::Shape;
 use crate::fault::{Fault, http_fault};
 use crate::ids::IdSource;
 use crate::reply::{Answer, disconnect};
+use crate::running::admit;
 
 /// Every `/v1/videos` answer carries this header with a fresh id (as OpenAI's carry
 /// `x-request-id`): an upstream detail that taskcenter must not pass on to its clients.
@@ -61,19 +62,15 @@ pub(crate) async fn answer(
     authorization: Option<String>,
     state: Arc<State>,
 ) -> Response {
-    let counters = &state.counters;
-    let counter = match &call {
-        Call::Create(_) => &counters.creates,
-        Call::List(_) => &counters.lists,
-        Call::Retrieve(_) => &counters.retrieves,
-        Call::Content { .. } => &counters.contents,
-        Call::Delete(_) => &counters.deletes,
-        Call::Remix { .. } => &counters.remixes,
-    };
-    Counters::bump(counter, 1);
-    let fault = (state.faults)
-        .draw_after(state.cfg.latency_ms, &counters.faulted, "mock_video")
-        .await;
+    let fault = admit(&*state, |stats: &mut VideoStats| match &call {
+        Call::Create(_) => stats.creates += 1,
+        Call::List(_) => stats.lists += 1,
+        Call::Retrieve(_) => stats.retrieves += 1,
+        Call::Content { .. } => stats.contents += 1,
+        Call::Delete(_) => stats.deletes += 1,
+        Call::Remix { .. } => stats.remixes += 1,
+    })
+    .await;
     let is_download = matches!(call, Call::Content { .. });
     let mut response = match fault {
         Fault::Disconnect => return disconnect(),
@@ -134,8 +131,8 @@ async fn respond(
     let key = authorization
         .as_deref()
         .map(|h| h.strip_prefix("Bearer ").unwrap_or(""));
-    if key != Some(state.cfg.secret.as_str()) {
-        Counters::bump(&state.counters.unauthorized, 1);
+    if key != Some(state.base.secret.as_str()) {
+        state.base.counts.bump(|stats| stats.unauthorized += 1);
         return Out::Json(ApiError::unauthorized(key.is_some()).answer());
     }
     let shape = Shape {

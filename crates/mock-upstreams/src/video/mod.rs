@@ -16,7 +16,8 @@
 //! `missing_some` bend Suno's batch fetch, which this API lacks: here they are healthy.
 //!
 //! - `config`: [`VideoMockConfig`], and the errors failed videos carry.
-//! - `mock`: [`VideoMock`], the handle: start, stop on drop, and the Rust control API.
+//! - `mock`: [`VideoMock`], the generic [`crate::Running`] handle over the video state, and
+//!   the video part of the Rust control API.
 //! - `request`: what clients may ask for, parsed at the edge ([`VideoStatus`], [`Variant`],
 //!   creation parameters, list pages).
 //! - `form`: create bodies, JSON or multipart.

@@ -12,25 +12,18 @@ use super::error::ApiError;
 use super::form::CreateBody;
 use super::handlers::{Call, answer};
 use super::state::State;
-use crate::control::control_routes;
-use crate::server::with_state;
+use crate::routes::mock_routes;
 
 /// All routes: the video API, the `/mock` control API, and OpenAI error bodies for
 /// rejections.
 pub(crate) fn routes(
     state: Arc<State>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
-    video_routes(state.clone())
-        .or(control_routes(state))
-        .unify()
-        .recover(recover)
-        .unify()
+    mock_routes(state, video_calls(), answer, recover)
 }
 
-/// The six video routes, each answered by [`answer`] with the `Authorization` header.
-fn video_routes(
-    state: Arc<State>,
-) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+/// The six video routes, each answered by [`answer`].
+fn video_calls() -> impl Filter<Extract = (Call,), Error = Rejection> + Clone {
     create_route()
         .or(list_route())
         .unify()
@@ -42,9 +35,6 @@ fn video_routes(
         .unify()
         .or(remix_route())
         .unify()
-        .and(warp::header::optional::<String>("authorization"))
-        .and(with_state(state))
-        .then(answer)
 }
 
 /// A create or remix body: `multipart/form-data` when the content type says so (its parts

@@ -1,7 +1,7 @@
 //! What the video routes share: known videos in creation order, the fault switch, counters
 //! and what was created.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,8 +12,9 @@ use super::error::ApiError;
 use super::job::{Entry, Forced, Video};
 use super::request::{InputReference, ListQuery, NewVideo, Order, VideoStatus};
 use crate::clock::Clock;
-use crate::fault::{FaultSwitch, fails_evenly};
-use crate::ids::IdSource;
+use crate::fault::fails_evenly;
+use crate::recent::Recent;
+use crate::running::Base;
 use crate::sync::lock;
 
 /// How many creations [`crate::VideoMock::created`] remembers (the most recent ones).
@@ -63,44 +64,6 @@ pub struct Created {
     pub remixed_from_video_id: Option<String>,
 }
 
-/// The request counts of [`VideoStats`], bumped without a lock.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) creates: AtomicU64,
-    pub(crate) retrieves: AtomicU64,
-    pub(crate) lists: AtomicU64,
-    pub(crate) contents: AtomicU64,
-    pub(crate) deletes: AtomicU64,
-    pub(crate) remixes: AtomicU64,
-    pub(crate) bytes_served: AtomicU64,
-    pub(crate) unauthorized: AtomicU64,
-    pub(crate) faulted: AtomicU64,
-}
-
-impl Counters {
-    /// Adds `by` to one count.
-    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
-    }
-
-    /// Sets every count back to zero.
-    pub(crate) fn reset(&self) {
-        for counter in [
-            &self.creates,
-            &self.retrieves,
-            &self.lists,
-            &self.contents,
-            &self.deletes,
-            &self.remixes,
-            &self.bytes_served,
-            &self.unauthorized,
-            &self.faulted,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
-    }
-}
-
 /// Videos by id, and their ids by creation number for cursor paging.
 #[derive(Default)]
 struct Videos {
@@ -109,13 +72,11 @@ struct Videos {
 }
 
 /// Everything the routes share.
-pub(crate) struct State {
+pub struct State {
     pub(crate) cfg: VideoMockConfig,
-    pub(crate) faults: FaultSwitch,
-    pub(crate) counters: Counters,
-    ids: IdSource,
+    pub(crate) base: Base<VideoStats>,
     videos: Mutex<Videos>,
-    created: Mutex<VecDeque<Created>>,
+    created: Recent<Created>,
     /// Videos created so far: numbers them for paging and decides which fail.
     video_count: AtomicU64,
 }
@@ -124,12 +85,10 @@ impl State {
     /// A mock with no video, no fault and zero counts.
     pub(crate) fn new(cfg: VideoMockConfig) -> State {
         State {
+            base: Base::new(&cfg.secret, cfg.latency_ms, cfg.worker_threads),
             cfg,
-            faults: FaultSwitch::default(),
-            counters: Counters::default(),
-            ids: IdSource::new(),
             videos: Mutex::default(),
-            created: Mutex::default(),
+            created: Recent::new(CREATED_MEMORY),
             video_count: AtomicU64::new(0),
         }
     }
@@ -139,13 +98,13 @@ impl State {
         let clock = Clock::now();
         let number = self.video_count.fetch_add(1, Ordering::Relaxed);
         let entry = Entry::new(Video {
-            id: format!("video_{}", self.ids.hex32()),
+            id: format!("video_{}", self.base.ids.hex32()),
             created_at: clock.instant,
             created_unix_ms: clock.unix_ms,
             queued_ms: self.cfg.queued_ms,
             in_progress_ms: self.cfg.in_progress_ms,
             fails: fails_evenly(number, self.cfg.failure_ratio),
-            seed: self.ids.seed(),
+            seed: self.base.ids.seed(),
             request,
             remixed_from,
         });
@@ -156,11 +115,7 @@ impl State {
             .insert(video.id.clone(), (number, entry.clone()));
         videos.by_number.insert(number, video.id.clone());
         drop(videos);
-        let mut created = lock(&self.created);
-        if created.len() >= CREATED_MEMORY {
-            created.pop_front();
-        }
-        created.push_back(Created {
+        self.created.push(Created {
             id: video.id.clone(),
             model: video.request.model.clone(),
             prompt: video.request.prompt.clone(),
@@ -229,24 +184,15 @@ impl State {
 
     /// The counts now.
     pub(crate) fn stats(&self) -> VideoStats {
-        let c = &self.counters;
-        let get = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         VideoStats {
-            creates: get(&c.creates),
-            retrieves: get(&c.retrieves),
-            lists: get(&c.lists),
-            contents: get(&c.contents),
-            deletes: get(&c.deletes),
-            remixes: get(&c.remixes),
-            bytes_served: get(&c.bytes_served),
-            unauthorized: get(&c.unauthorized),
-            faulted: get(&c.faulted),
             videos: lock(&self.videos).by_id.len() as u64,
+            faulted: self.base.faulted(),
+            ..self.base.counts.snapshot()
         }
     }
 
     /// Creations accepted, oldest first.
     pub(crate) fn created(&self) -> Vec<Created> {
-        lock(&self.created).iter().cloned().collect()
+        self.created.all()
     }
 }

@@ -4,12 +4,14 @@ use std::time::{Duration, Instant};
 
 use mock_upstreams::{Fault, HUGE_BODY_BYTES};
 
-use crate::support::{Client, SECRET, mock};
+use super::support::{SECRET, SunoCalls, mock};
+use crate::common::{
+    Client, assert_disconnects_once, assert_fail_next_wears_off, statuses, with_client,
+};
 
 #[test]
 fn http_500_answers_the_error_envelope_and_creates_nothing() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.set_fault(Fault::Http(500));
     let reply = client
         .post("/suno/submit/music", r#"{"prompt":"la"}"#)
@@ -31,8 +33,7 @@ fn http_500_answers_the_error_envelope_and_creates_nothing() {
 
 #[test]
 fn malformed_json_is_a_truncated_200() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     let id = client.submit_music("la");
     mock.set_fault(Fault::MalformedJson);
     let reply = client
@@ -40,17 +41,16 @@ fn malformed_json_is_a_truncated_200() {
         .expect("fetch");
     assert_eq!(reply.status, 200);
     assert!(
-        reply.text.starts_with(r#"{"code":"success""#),
+        reply.text().starts_with(r#"{"code":"success""#),
         "{}",
-        reply.text
+        reply.text()
     );
-    assert!(serde_json::from_str::<serde_json::Value>(&reply.text).is_err());
+    assert!(serde_json::from_str::<serde_json::Value>(&reply.text()).is_err());
 }
 
 #[test]
 fn a_stall_delays_the_answer_then_answers_normally() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.set_fault(Fault::Stall(400));
     let started = Instant::now();
     let id = client.submit_music("la");
@@ -76,13 +76,8 @@ fn a_client_that_gives_up_during_a_stall_leaves_no_task_behind() {
 
 #[test]
 fn fail_next_applies_to_n_requests_then_the_standing_fault_returns() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
-    mock.fail_next(2, Fault::Http(503));
-    let statuses: Vec<u16> = (0..3)
-        .map(|_| client.get("/ping").expect("ping").status)
-        .collect();
-    assert_eq!(statuses, [503, 503, 200]);
+    let (mock, client) = with_client(mock(0));
+    assert_fail_next_wears_off(&mock, &client, "/ping");
     mock.fail_next(3, Fault::Http(429));
     mock.set_fault(Fault::None);
     assert_eq!(
@@ -95,31 +90,20 @@ fn fail_next_applies_to_n_requests_then_the_standing_fault_returns() {
 
 #[test]
 fn flip_alternates_healthy_and_500() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.set_fault(Fault::Flip);
-    let statuses: Vec<u16> = (0..4)
-        .map(|_| client.get("/ping").expect("ping").status)
-        .collect();
-    assert_eq!(statuses, [200, 500, 200, 500]);
+    assert_eq!(statuses(&client, "/ping", 4), [200, 500, 200, 500]);
 }
 
 #[test]
 fn disconnect_closes_the_connection_unanswered() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
-    mock.fail_next(1, Fault::Disconnect);
-    assert!(client.get("/ping").is_err(), "no answer expected");
-    assert_eq!(client.get("/ping").expect("ping").status, 200);
+    assert_disconnects_once(mock(0), "/ping");
 }
 
 #[test]
 fn fetch_faults_reshape_the_answer() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
-    let ids: Vec<String> = (0..4)
-        .map(|i| client.submit_music(&format!("s{i}")))
-        .collect();
+    let (mock, client) = with_client(mock(0));
+    let ids = client.submit_songs(4);
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
 
     mock.set_fault(Fault::MissingSome);
@@ -157,20 +141,18 @@ fn fetch_faults_reshape_the_answer() {
 
 #[test]
 fn huge_body_pads_the_envelope_but_keeps_it_json() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     let id = client.submit_music("la");
     mock.set_fault(Fault::HugeBody);
     let reply = client.get(&format!("/suno/fetch/{id}")).expect("fetch one");
-    assert!(reply.text.len() > HUGE_BODY_BYTES);
+    assert!(reply.text().len() > HUGE_BODY_BYTES);
     assert_eq!(reply.json["data"]["task_id"], id.as_str());
     assert_eq!(reply.json["code"], "success");
 }
 
 #[test]
 fn code_not_success_is_a_200_carrying_an_error_code() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.set_fault(Fault::CodeNotSuccess);
     let reply = client
         .post("/suno/submit/music", r#"{"prompt":"la"}"#)

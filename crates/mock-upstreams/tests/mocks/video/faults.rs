@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use mock_upstreams::video::VideoStatus;
 use mock_upstreams::{Fault, HUGE_BODY_BYTES, VideoMockConfig};
 
-use crate::support::{Client, completed_video, mock, mock_with};
+use super::support::{VideoCalls, completed_video, mock, mock_with};
+use crate::common::{Client, assert_disconnects_once, assert_fail_next_wears_off, with_client};
 
 #[test]
 fn http_faults_answer_openai_errors_and_create_nothing() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.set_fault(Fault::Http(500));
     let broken = client
         .post("/v1/videos", r#"{"prompt":"la"}"#)
@@ -36,20 +36,13 @@ fn http_faults_answer_openai_errors_and_create_nothing() {
 
 #[test]
 fn fail_next_wears_off_into_the_standing_fault() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
-    mock.fail_next(2, Fault::Http(503));
-    let statuses: Vec<u16> = (0..3)
-        .map(|_| client.get("/v1/videos").expect("list").status)
-        .collect();
-    assert_eq!(statuses, [503, 503, 200]);
-    assert_eq!(mock.fault(), Fault::None);
+    let (mock, client) = with_client(mock(0));
+    assert_fail_next_wears_off(&mock, &client, "/v1/videos");
 }
 
 #[test]
 fn a_stall_delays_the_answer_and_latency_delays_every_route() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     mock.fail_next(1, Fault::Stall(300));
     let started = Instant::now();
     let id = client.create_id("slow");
@@ -79,8 +72,7 @@ fn a_stall_delays_the_answer_and_latency_delays_every_route() {
 
 #[test]
 fn malformed_json_truncates_json_and_cuts_downloads_short() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     let id = completed_video(&mock, &client);
     mock.set_fault(Fault::MalformedJson);
     let reply = client.get(&format!("/v1/videos/{id}")).expect("retrieve");
@@ -98,17 +90,12 @@ fn malformed_json_truncates_json_and_cuts_downloads_short() {
 
 #[test]
 fn disconnect_closes_the_connection_unanswered() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
-    mock.fail_next(1, Fault::Disconnect);
-    assert!(client.get("/v1/videos").is_err(), "no answer expected");
-    assert_eq!(client.get("/v1/videos").expect("list").status, 200);
+    assert_disconnects_once(mock(0), "/v1/videos");
 }
 
 #[test]
 fn not_found_hides_known_videos_but_still_creates() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     let id = client.create_id("hidden");
     mock.set_fault(Fault::NotFound);
     for reply in [
@@ -131,8 +118,7 @@ fn not_found_hides_known_videos_but_still_creates() {
 
 #[test]
 fn answer_bending_faults_reshape_the_video_object() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     let id = client.create_id("bent");
     mock.set_fault(Fault::UnknownStatus);
     assert_eq!(client.retrieve(&id)["status"], "weird");

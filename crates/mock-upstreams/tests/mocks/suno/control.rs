@@ -2,7 +2,8 @@
 
 use mock_upstreams::Fault;
 
-use crate::support::{Client, mock};
+use super::support::{SunoCalls, mock};
+use crate::common::{Client, with_client};
 
 #[test]
 fn post_mock_fault_sets_a_standing_fault_that_get_shows() {
@@ -120,8 +121,7 @@ fn control_routes_show_stats_force_statuses_and_forget_tasks() {
 
 #[test]
 fn unknown_paths_and_methods_answer_the_suno_envelope() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (_mock, client) = with_client(mock(0));
     let missing = client.get("/suno/nowhere").expect("answer");
     assert_eq!(
         (missing.status, missing.json["message"].as_str()),

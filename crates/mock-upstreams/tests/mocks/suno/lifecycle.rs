@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use mock_upstreams::{FAIL_REASON, FORCED_FAIL_REASON, MockConfig};
 
-use crate::support::{Client, SECRET, eventually, mock, mock_with};
+use super::support::{SECRET, SunoCalls, mock, mock_with};
+use crate::common::{Client, eventually, with_client};
 
 const ORDER: [&str; 5] = ["NOT_START", "SUBMITTED", "QUEUED", "IN_PROGRESS", "SUCCESS"];
 
 #[test]
 fn a_song_walks_the_statuses_in_order_until_success() {
-    let mock = mock(2_000);
-    let client = Client::new(&mock);
+    let (_mock, client) = with_client(mock(2_000));
     let id = client.submit_music("la la");
     let mut seen: Vec<String> = Vec::new();
     let last = eventually(Duration::from_secs(10), "SUCCESS", || {
@@ -44,8 +44,7 @@ fn a_song_walks_the_statuses_in_order_until_success() {
 
 #[test]
 fn lyrics_are_finished_at_once() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let reply = client
         .post("/suno/submit/lyrics", r#"{"prompt":"rain on the roof"}"#)
         .expect("submit lyrics");
@@ -80,9 +79,7 @@ fn a_failure_ratio_of_one_half_fails_every_second_song() {
         ..MockConfig::default()
     });
     let client = Client::new(&mock);
-    let ids: Vec<String> = (0..4)
-        .map(|i| client.submit_music(&format!("song {i}")))
-        .collect();
+    let ids = client.submit_songs(4);
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let tasks = client.fetch(&refs);
     let statuses: Vec<&str> = tasks
@@ -127,8 +124,7 @@ fn a_wrong_or_missing_secret_is_refused_and_creates_nothing() {
 
 #[test]
 fn invalid_submits_are_400_with_suno_messages() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     for (path, body, message) in [
         (
             "/suno/submit/music",
@@ -165,8 +161,7 @@ fn invalid_submits_are_400_with_suno_messages() {
 
 #[test]
 fn the_rust_api_forces_forgets_and_reports_statuses() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let id = client.submit_music("la");
     assert_eq!(mock.status_of(&id).as_deref(), Some("NOT_START"));
     assert!(mock.set_status(&id, "FAILURE"));

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::support::{Client, SECRET, mock};
+use super::support::{SECRET, VideoCalls, mock};
+use crate::common::{Client, with_client};
 
 /// Asserts OpenAI's error shape and returns the `error` object.
 fn error_of(json: &Value) -> &Value {
@@ -56,8 +57,7 @@ fn a_wrong_or_missing_secret_is_401_on_every_route_and_creates_nothing() {
 
 #[test]
 fn invalid_creates_are_400_naming_the_parameter() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(0));
     for (body, param) in [
         (r#"{"prompt":"  "}"#, Some("prompt")),
         (r#"{"model":"sora-2"}"#, Some("prompt")),
@@ -79,8 +79,7 @@ fn invalid_creates_are_400_naming_the_parameter() {
 
 #[test]
 fn unknown_videos_paths_and_methods_answer_the_error_body() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (_mock, client) = with_client(mock(0));
     let missing = client.get("/v1/videos/video_nope").expect("answer");
     assert_eq!(missing.status, 404);
     assert!(

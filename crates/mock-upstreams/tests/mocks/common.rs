@@ -1,28 +1,10 @@
-//! A client of the video mock for the tests: one ureq agent that reports every status as a
-//! value and keeps bodies as bytes.
+//! The test client of every mock: one ureq agent that reports every status as a value and
+//! keeps bodies as bytes, and polling with a deadline.
 
 use std::time::{Duration, Instant};
 
-use mock_upstreams::video::VideoStatus;
-use mock_upstreams::{VideoMock, VideoMockConfig};
+use mock_upstreams::{Fault, Platform, Running};
 use serde_json::Value;
-
-/// The secret every test mock expects.
-pub const SECRET: &str = "v1deo-secret";
-
-/// A mock with [`SECRET`] whose videos take `duration_ms` from creation to the end.
-pub fn mock(duration_ms: u64) -> VideoMock {
-    mock_with(VideoMockConfig::default().lasting(duration_ms))
-}
-
-/// A mock with [`SECRET`] and the rest of `cfg`.
-pub fn mock_with(cfg: VideoMockConfig) -> VideoMock {
-    let cfg = VideoMockConfig {
-        secret: SECRET.to_string(),
-        ..cfg
-    };
-    VideoMock::start("127.0.0.1:0", cfg)
-}
 
 /// An answer: status, headers, the raw body and the body as JSON (`Null` when not JSON).
 #[derive(Debug)]
@@ -38,6 +20,11 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
 }
 
 /// Talks to one mock, with or without the right secret.
@@ -48,18 +35,22 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client sending `Authorization: Bearer <SECRET>`.
-    pub fn new(mock: &VideoMock) -> Client {
-        Client::with_secret(mock, Some(SECRET))
+    /// A client sending `Authorization: Bearer <the mock's secret>`.
+    pub fn new<S: Platform>(mock: &Running<S>) -> Client {
+        Client::with_secret(mock, Some(mock.secret()))
     }
 
     /// A client sending `secret`, or no `Authorization` header at all.
-    pub fn with_secret(mock: &VideoMock, secret: Option<&str>) -> Client {
+    pub fn with_secret<S: Platform>(mock: &Running<S>, secret: Option<&str>) -> Client {
         Client::with_timeout(mock, secret, Duration::from_secs(20))
     }
 
     /// A client that gives up on a request after `timeout`.
-    pub fn with_timeout(mock: &VideoMock, secret: Option<&str>, timeout: Duration) -> Client {
+    pub fn with_timeout<S: Platform>(
+        mock: &Running<S>,
+        secret: Option<&str>,
+        timeout: Duration,
+    ) -> Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
@@ -119,26 +110,6 @@ impl Client {
     pub fn post(&self, path: &str, body: &str) -> Result<Reply, ureq::Error> {
         self.post_as(path, "application/json", body.as_bytes())
     }
-
-    /// Creates a video from a JSON body; the video object answered.
-    pub fn create(&self, body: &str) -> Value {
-        let reply = self.post("/v1/videos", body).expect("create");
-        assert_eq!(reply.status, 200, "{reply:?}");
-        reply.json
-    }
-
-    /// Creates a video with `prompt` and the defaults; its id.
-    pub fn create_id(&self, prompt: &str) -> String {
-        let video = self.create(&serde_json::json!({ "prompt": prompt }).to_string());
-        video["id"].as_str().expect("id").to_string()
-    }
-
-    /// `GET /v1/videos/{id}`; the video object.
-    pub fn retrieve(&self, id: &str) -> Value {
-        let reply = self.get(&format!("/v1/videos/{id}")).expect("retrieve");
-        assert_eq!(reply.status, 200, "{reply:?}");
-        reply.json
-    }
 }
 
 fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::Error> {
@@ -158,32 +129,34 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::E
     })
 }
 
-/// A `multipart/form-data` body of text `fields` and an optional `input_reference` file
-/// (`content type`, `bytes`); the content type header to send with it, and the body.
-pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    const BOUNDARY: &str = "----mock-video-test-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((content_type, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"input_reference\"; \
-                 filename=\"ref.png\"\r\nContent-Type: {content_type}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+/// `mock` and a client sending its secret.
+pub fn with_client<S: Platform>(mock: Running<S>) -> (Running<S>, Client) {
+    let client = Client::new(&mock);
+    (mock, client)
+}
+
+/// The statuses of `n` `GET path` requests in a row.
+pub fn statuses(client: &Client, path: &str, n: usize) -> Vec<u16> {
+    (0..n)
+        .map(|_| client.get(path).expect("answer").status)
+        .collect()
+}
+
+/// Asserts that [`Fault::Disconnect`] for one request leaves `GET path` unanswered, and the
+/// next one is healthy again.
+pub fn assert_disconnects_once<S: Platform>(mock: Running<S>, path: &str) {
+    let (mock, client) = with_client(mock);
+    mock.fail_next(1, Fault::Disconnect);
+    assert!(client.get(path).is_err(), "no answer expected");
+    assert_eq!(client.get(path).expect("answer").status, 200);
+}
+
+/// Asserts that a fault for the next two requests fails two `GET path` in a row, then
+/// wears off into the standing fault (none).
+pub fn assert_fail_next_wears_off<S: Platform>(mock: &Running<S>, client: &Client, path: &str) {
+    mock.fail_next(2, Fault::Http(503));
+    assert_eq!(statuses(client, path, 3), [503, 503, 200]);
+    assert_eq!(mock.fault(), Fault::None);
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, or panics after `within`.
@@ -196,11 +169,4 @@ pub fn eventually<T>(within: Duration, what: &str, mut check: impl FnMut() -> Op
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// A video created and forced to completed at once; its id.
-pub fn completed_video(mock: &VideoMock, client: &Client) -> String {
-    let id = client.create_id("a lighthouse at dusk");
-    assert!(mock.set_status(&id, VideoStatus::Completed));
-    id
 }

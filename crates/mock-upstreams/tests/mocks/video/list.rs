@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::support::{Client, mock};
+use super::support::{VideoCalls, assert_invalid, mock};
+use crate::common::with_client;
 
 /// The ids of a list page.
 fn ids(page: &Value) -> Vec<String> {
@@ -16,8 +17,7 @@ fn ids(page: &Value) -> Vec<String> {
 
 #[test]
 fn pages_walk_newest_first_by_default_and_oldest_first_when_asked() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let created: Vec<String> = (0..5).map(|i| client.create_id(&format!("v{i}"))).collect();
     let newest_first: Vec<String> = created.iter().rev().cloned().collect();
 
@@ -62,8 +62,7 @@ fn pages_walk_newest_first_by_default_and_oldest_first_when_asked() {
 
 #[test]
 fn an_empty_list_has_null_cursors_and_bad_queries_are_400() {
-    let mock = mock(0);
-    let client = Client::new(&mock);
+    let (_mock, client) = with_client(mock(0));
     let empty = client.get("/v1/videos").expect("list").json;
     assert_eq!(
         empty,
@@ -77,9 +76,6 @@ fn an_empty_list_has_null_cursors_and_bad_queries_are_400() {
         ("after=video_gone", "after"),
     ] {
         let reply = client.get(&format!("/v1/videos?{query}")).expect("list");
-        assert_eq!(
-            (reply.status, reply.json["error"]["param"].as_str()),
-            (400, Some(param))
-        );
+        assert_invalid(&reply, param);
     }
 }

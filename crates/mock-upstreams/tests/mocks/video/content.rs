@@ -4,12 +4,12 @@
 use mock_upstreams::VideoMockConfig;
 use mock_upstreams::video::{UPSTREAM_REQUEST_ID_HEADER, Variant, VideoStatus};
 
-use crate::support::{Client, completed_video, mock, mock_with};
+use super::support::{VideoCalls, assert_invalid, completed_video, mock, mock_with};
+use crate::common::{Client, with_client};
 
 #[test]
 fn content_is_404_until_completed_then_the_exact_mp4() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let id = client.create_id("a lighthouse");
     let early = client
         .get(&format!("/v1/videos/{id}/content"))
@@ -42,8 +42,7 @@ fn content_is_404_until_completed_then_the_exact_mp4() {
 
 #[test]
 fn ranges_answer_206_with_content_range_or_416() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let id = completed_video(&mock, &client);
     let whole = mock.content_bytes(&id, Variant::Video).expect("known");
     let path = format!("/v1/videos/{id}/content?variant=video");
@@ -81,8 +80,7 @@ fn ranges_answer_206_with_content_range_or_416() {
 
 #[test]
 fn thumbnails_and_spritesheets_are_jpegs_naming_their_video() {
-    let mock = mock(60_000);
-    let client = Client::new(&mock);
+    let (mock, client) = with_client(mock(60_000));
     let id = completed_video(&mock, &client);
     for (variant, name) in [
         (Variant::Thumbnail, "thumbnail"),
@@ -108,10 +106,7 @@ fn thumbnails_and_spritesheets_are_jpegs_naming_their_video() {
     let bad = client
         .get(&format!("/v1/videos/{id}/content?variant=poster"))
         .expect("bad variant");
-    assert_eq!(
-        (bad.status, bad.json["error"]["param"].as_str()),
-        (400, Some("variant"))
-    );
+    assert_invalid(&bad, "variant");
 }
 
 #[test]

@@ -1,7 +1,0 @@
-//! The Suno mock seen from outside: a real server on port 0 and a real HTTP client.
-//! One test binary, one module per concern; `support` holds the client.
-
-mod control;
-mod faults;
-mod lifecycle;
-mod support;
