@@ -80,7 +80,7 @@ fn sigint_stops_an_idle_server_with_exit_zero() {
     let (status, _) = server.request("GET", "/api/status", &vec![], None);
     assert_eq!(status, 200);
     server.signal("INT");
-    assert_eq!(server.wait_exit(Duration::from_secs(5)), Some(0));
+    assert_eq!(server.wait_exit(Duration::from_secs(15)), Some(0));
 }
 
 /// Kills the server with SIGKILL at seeded random moments while clients
