@@ -179,7 +179,7 @@ mod tests {
         DELETE FROM users WHERE id = 7;
         INSERT INTO users (id, username, quota, used_quota, created_at) VALUES (2, 'alice', 500, 9.3e18, 1);
         INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, quota, action, status)
-            VALUES (1, 1, 'task_a', 'suno', 2, 50, 'MUSIC', 'SUCCESS');
+            VALUES (1, 1, 'task_a', 'some-platform', 2, 50, 'SOME_ACTION', 'SUCCESS');
         PRAGMA user_version = 1;";
 
     #[test]
