@@ -89,6 +89,11 @@ pub trait Platform: Send + Sync {
         Err(UpstreamError::Unsupported("content downloads"))
     }
 
+    /// Deletes a job's result upstream (a video), where the platform can.
+    fn delete(&self, _target: &Target, _upstream_id: &str) -> Result<(), UpstreamError> {
+        Err(UpstreamError::Unsupported("deletion"))
+    }
+
     /// The client-facing routes, mounted by the HTTP layer. They answer
     /// their own errors, in the platform's envelope.
     fn routes(&self, ctx: Context) -> BoxedFilter<(Response,)>;

@@ -7,6 +7,7 @@
 //! - [`form`]: create bodies, JSON or multipart with a reference image.
 //! - [`routes`]: the client-facing `/v1/videos` routes; [`content`] the
 //!   streamed download.
+//! - [`manage`]: the caller's list, deletion and remix.
 //! - [`envelope`]: OpenAI's error body.
 //! - [`view`]: the video object a client sees.
 
@@ -14,6 +15,7 @@ pub mod client;
 pub mod content;
 pub mod envelope;
 pub mod form;
+pub mod manage;
 pub mod prepare;
 pub mod routes;
 pub mod view;
@@ -105,6 +107,10 @@ impl Platform for Video {
         range: Option<&str>,
     ) -> Result<Content, UpstreamError> {
         self.client.content(target, upstream_id, variant, range)
+    }
+
+    fn delete(&self, target: &Target, upstream_id: &str) -> Result<(), UpstreamError> {
+        self.client.delete(target, upstream_id)
     }
 
     fn routes(&self, ctx: Context) -> BoxedFilter<(Response,)> {

@@ -28,7 +28,13 @@ pub fn routes(ctx: Context) -> BoxedFilter<(Response,)> {
     let inner = create(ctx.clone())
         .or(retrieve(ctx.clone()))
         .unify()
-        .or(super::content::download(ctx))
+        .or(super::content::download(ctx.clone()))
+        .unify()
+        .or(super::manage::list(ctx.clone()))
+        .unify()
+        .or(super::manage::delete(ctx.clone()))
+        .unify()
+        .or(super::manage::remix(ctx))
         .unify();
     warp::path("v1")
         .and(warp::path("videos"))
@@ -49,11 +55,10 @@ pub fn caller(ctx: &Context, headers: &HeaderMap) -> Result<(Token, User)> {
 }
 
 /// The caller's video `id`; 404 for anything else (another user's task, a
-/// task of another platform, an upstream id).
+/// task of another platform, an upstream id, a deleted video).
 pub fn own_video(ctx: &Context, user: &User, id: &str) -> Result<Task> {
     ctx.store
-        .user_task(user.id, id)?
-        .filter(|t| t.platform == TASK_PLATFORM)
+        .user_visible_task(user.id, TASK_PLATFORM, id)?
         // The id is not echoed: a client probing with an upstream id must
         // not get it back in an answer.
         .ok_or_else(|| Error::NotFound("no such video".into()))

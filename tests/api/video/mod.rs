@@ -2,6 +2,7 @@
 //! OpenAI video mock: create, poll, download, failures and refunds, errors
 //! in OpenAI's body, and that no upstream id or channel key leaks.
 
+mod collection;
 mod content;
 mod create;
 mod errors;
