@@ -40,6 +40,7 @@ pub struct Settings {
     poll_interval_ms: Option<u64>,
     task_timeout_secs: Option<u64>,
     fetch_batch: Option<usize>,
+    fetch_concurrency: Option<usize>,
     private_upstreams: bool,
 }
 
@@ -53,6 +54,7 @@ impl Default for Settings {
             poll_interval_ms: None,
             task_timeout_secs: None,
             fetch_batch: None,
+            fetch_concurrency: None,
             private_upstreams: true,
         }
     }
@@ -122,6 +124,12 @@ impl Settings {
         self
     }
 
+    /// Requests at once per channel for one-task-per-request platforms.
+    pub fn fetch_concurrency(mut self, n: usize) -> Self {
+        self.fetch_concurrency = Some(n);
+        self
+    }
+
     /// Channels on loopback and private addresses refused, as a server
     /// started without `--allow-private-upstreams` does (the kit allows
     /// them by default: its mock upstreams listen on loopback).
@@ -145,6 +153,7 @@ impl Settings {
             poll_interval_ms: self.poll_interval_ms.unwrap_or(default.poll_interval_ms),
             task_timeout_secs: self.task_timeout_secs.unwrap_or(default.task_timeout_secs),
             fetch_batch: self.fetch_batch.unwrap_or(default.fetch_batch),
+            fetch_concurrency: self.fetch_concurrency.unwrap_or(default.fetch_concurrency),
             ..default
         }
     }

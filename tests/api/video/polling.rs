@@ -2,12 +2,16 @@
 //! taskcenter's, a failed video is refunded exactly once, and a video the
 //! upstream no longer knows is missing, never a success.
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
 use super::alice_with_video_channel;
-use crate::kit::video::VIDEO_CHARGE;
+use crate::kit::Settings;
+use crate::kit::upstream::unique_secret;
+use crate::kit::video::{VIDEO_CHARGE, spawn_video_app};
 use crate::mock::Fault;
-use crate::mock::video::{VIDEO_FORCED_FAIL_MESSAGE, VideoStatus};
+use crate::mock::video::{VIDEO_FORCED_FAIL_MESSAGE, VideoMock, VideoMockConfig, VideoStatus};
 
 #[test]
 fn a_video_walks_queued_in_progress_completed_as_the_upstream_reports() {
@@ -105,4 +109,33 @@ fn videos_of_a_channel_are_all_polled_in_one_pass() {
     for id in &ids {
         assert_eq!(app.db.task(id).status, "SUCCESS");
     }
+}
+
+#[test]
+fn a_pass_polls_a_channels_videos_concurrently_not_one_after_another() {
+    let mock = VideoMock::start(
+        "127.0.0.1:0",
+        VideoMockConfig {
+            secret: unique_secret("video-secret"),
+            latency_ms: 200,
+            ..VideoMockConfig::default()
+        }
+        .lasting(3_600_000),
+    );
+    let (app, _up) = spawn_video_app(Settings::manual().fetch_concurrency(8), mock);
+    let alice = app.customer("alice", 100_000_000);
+    for i in 0..16 {
+        app.create_video_ok(&alice.key, &json!({"prompt": format!("clip {i}")}));
+    }
+    app.move_to_due();
+    let started = Instant::now();
+    let report = app.pass();
+    let took = started.elapsed();
+    assert_eq!(
+        (report.polled, report.request_failures),
+        (16, 0),
+        "{report:?}"
+    );
+    // One after another: 16 × 200 ms = 3.2 s; eight at a time: ~0.4 s.
+    assert!(took < Duration::from_millis(1_600), "a pass took {took:?}");
 }
