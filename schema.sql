@@ -89,7 +89,8 @@ CREATE TABLE tasks (
     next_poll_at_ms  INTEGER NOT NULL DEFAULT 0,
     poll_attempts    INTEGER NOT NULL DEFAULT 0,
     poll_failures    INTEGER NOT NULL DEFAULT 0,
-    fail_detail      TEXT    NOT NULL DEFAULT ''      -- why it failed, for admins only (upstream detail)
+    fail_detail      TEXT    NOT NULL DEFAULT '',     -- why it failed, for admins only (upstream detail)
+    deleted          INTEGER NOT NULL DEFAULT 0       -- 1: the owner deleted it (a video); row and ledger stay
 );
 -- Task lists (list_tasks in src/store/tasks.rs; figures in BENCHMARKS.md).
 -- A list is a COUNT(*) of the matches and a page of ids newest first; each

@@ -58,6 +58,12 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pub fetch_batch: usize,
 
+    /// Requests at once per channel, 1 to 256, for platforms that fetch one
+    /// task per request (video); channels are polled side by side too.
+    #[arg(long, env = "TASKCENTER_FETCH_CONCURRENCY", default_value_t = 8,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub fetch_concurrency: usize,
+
     /// A task not final this many seconds after submission fails and is
     /// refunded (at least 1).
     #[arg(long, env = "TASKCENTER_TASK_TIMEOUT_SECS", default_value_t = DEFAULT_TASK_TIMEOUT_SECS,
@@ -163,6 +169,7 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:3000");
         assert_eq!(c.poll_interval_ms, DEFAULT_POLL_INTERVAL_MS);
         assert_eq!(c.fetch_batch, 100);
+        assert_eq!(c.fetch_concurrency, 8);
         assert!(c.worker);
     }
 

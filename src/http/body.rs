@@ -14,28 +14,39 @@ pub const BODY_LIMIT: u64 = 1024 * 1024;
 
 /// The whole body as bytes, 413 past [`BODY_LIMIT`].
 pub fn limited_bytes() -> impl Filter<Extract = (Vec<u8>,), Error = Rejection> + Clone {
+    limited_bytes_up_to(BODY_LIMIT)
+}
+
+/// The whole body as bytes, 413 past `limit` (for routes that take files).
+pub fn limited_bytes_up_to(
+    limit: u64,
+) -> impl Filter<Extract = (Vec<u8>,), Error = Rejection> + Clone {
     warp::header::optional::<u64>("content-length")
         .or(warp::any().map(|| None))
         .unify()
         .and(warp::body::stream())
-        .and_then(collect_limited)
+        .and_then(move |len, stream| collect_limited(limit, len, stream))
 }
 
-async fn collect_limited<S, B>(len: Option<u64>, stream: S) -> Result<Vec<u8>, Rejection>
+async fn collect_limited<S, B>(
+    limit: u64,
+    len: Option<u64>,
+    stream: S,
+) -> Result<Vec<u8>, Rejection>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    if len.is_some_and(|n| n > BODY_LIMIT) {
-        return Err(reject(HttpError::PayloadTooLarge(BODY_LIMIT)));
+    if len.is_some_and(|n| n > limit) {
+        return Err(reject(HttpError::PayloadTooLarge(limit)));
     }
     let mut stream = Box::pin(stream);
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
         let mut chunk =
             chunk.map_err(|e| reject(Error::invalid(format!("cannot read body: {e}"))))?;
-        if out.len() as u64 + chunk.remaining() as u64 > BODY_LIMIT {
-            return Err(reject(HttpError::PayloadTooLarge(BODY_LIMIT)));
+        if out.len() as u64 + chunk.remaining() as u64 > limit {
+            return Err(reject(HttpError::PayloadTooLarge(limit)));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();

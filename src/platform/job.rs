@@ -20,6 +20,37 @@ pub struct PreparedJob {
     /// Public id of the task this job continues, if any: it must run on
     /// that task's channel.
     pub continues: Option<String>,
+    /// The `ModelPrice` entry to price by when it has one (a model at a
+    /// size: `sora-2-pro@1024x1792`); otherwise `model`'s.
+    pub price_variant: Option<String>,
+    /// A file the client sent with the job (a reference image), forwarded
+    /// upstream and never stored.
+    pub upload: Option<Upload>,
+}
+
+/// A file sent with a job.
+#[derive(Clone, PartialEq)]
+pub struct Upload {
+    /// Form field name, e.g. `input_reference`.
+    pub field: String,
+    /// File name as the client gave it.
+    pub filename: String,
+    /// Media type as the client gave it.
+    pub content_type: String,
+    /// The bytes (shared: retries on other channels send the same file).
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Megabytes of image never reach a log line.
+        f.debug_struct("Upload")
+            .field("field", &self.field)
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// One job's state as the upstream reports it, already mapped.

@@ -9,6 +9,7 @@ pub mod job;
 pub mod registry;
 pub mod suno;
 pub mod upstream;
+pub mod video;
 
 use serde_json::Value;
 use warp::filters::BoxedFilter;
@@ -17,14 +18,21 @@ use warp::reply::Response;
 use crate::context::Context;
 use crate::domain::Invalid;
 
-pub use job::{Content, FetchMode, PreparedJob, UpstreamTask};
+pub use job::{Content, FetchMode, PreparedJob, Upload, UpstreamTask};
 pub use registry::Platforms;
 pub use upstream::{Target, UpstreamError, UpstreamSettings, agent};
 
 /// One upstream platform: its adaptor and its client-facing surface.
 pub trait Platform: Send + Sync {
-    /// The channel type and the tasks' `platform` column, e.g. `suno`.
+    /// The channel type, e.g. `suno`; also the tasks' `platform` column
+    /// unless [`Platform::task_platform`] says otherwise.
     fn name(&self) -> &'static str;
+
+    /// The tasks' `platform` column. new-api stores some platforms under
+    /// their channel type number (video: `"55"`), not their name.
+    fn task_platform(&self) -> &'static str {
+        self.name()
+    }
 
     /// Other spellings of the channel type accepted on input (new-api's
     /// channel type numbers, as text: `"36"`).
@@ -79,6 +87,11 @@ pub trait Platform: Send + Sync {
         _range: Option<&str>,
     ) -> Result<Content, UpstreamError> {
         Err(UpstreamError::Unsupported("content downloads"))
+    }
+
+    /// Deletes a job's result upstream (a video), where the platform can.
+    fn delete(&self, _target: &Target, _upstream_id: &str) -> Result<(), UpstreamError> {
+        Err(UpstreamError::Unsupported("deletion"))
     }
 
     /// The client-facing routes, mounted by the HTTP layer. They answer

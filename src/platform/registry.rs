@@ -16,7 +16,10 @@ impl Platforms {
     /// Every built-in platform, making upstream calls with `settings`.
     /// One line per platform.
     pub fn builtin(settings: &UpstreamSettings) -> Self {
-        Platforms::new(vec![Arc::new(super::suno::Suno::new(settings))])
+        Platforms::new(vec![
+            Arc::new(super::suno::Suno::new(settings)),
+            Arc::new(super::video::Video::new(settings)),
+        ])
     }
 
     /// These platforms (tests may register their own).
@@ -77,7 +80,7 @@ impl Platforms {
     pub fn canonical_platform(&self, value: &str) -> String {
         self.all()
             .find(|p| p.platform_aliases().contains(&value))
-            .map(|p| p.name().to_string())
+            .map(|p| p.task_platform().to_string())
             .unwrap_or_else(|| value.to_string())
     }
 }

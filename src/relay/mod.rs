@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::domain::TaskStatus;
 use crate::error::{Error, Result};
-use crate::platform::Target;
+use crate::platform::{Target, Upload};
 use crate::store::Store;
 use crate::store::ledger::{self, Failure, Reservation};
 use crate::store::tokens::{TOKEN_DISABLED, TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED, Token};
@@ -53,6 +53,8 @@ pub struct Submission<'a> {
     pub action: &'a str,
     /// The JSON body.
     pub body: &'a Value,
+    /// A file sent with the job, if any.
+    pub upload: Option<&'a Upload>,
 }
 
 /// Submits a job on behalf of the key's owner and returns the public task
@@ -71,13 +73,19 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
         platform: platform_name,
         action,
         body,
+        upload,
     } = sub;
     let now = clock.now();
     let platform = platforms
         .get(platform_name)
         .ok_or_else(|| Error::Internal(format!("unknown platform {platform_name}")))?;
     let mut job = platform.prepare(action, body)?;
-    let quote = store.quote(&job.model, job.units, &user.group)?;
+    job.upload = upload.cloned();
+    let priced = match &job.price_variant {
+        Some(variant) if store.has_price(variant)? => variant.as_str(),
+        _ => job.model.as_str(),
+    };
+    let quote = store.quote(priced, job.units, &user.group)?;
 
     // A continuation must run where its original ran.
     let candidates = match &job.continues {
@@ -119,7 +127,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             user_id: user.id,
             token_id: token.id,
             channel_id: first.id,
-            platform: platform_name.to_string(),
+            platform: platform.task_platform().to_string(),
             action: job.action.clone(),
             model_name: job.model.clone(),
             quote,

@@ -15,11 +15,14 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
-const STEPS: &[&str] = &[];
+const STEPS: &[&str] = &[
+    // 2 → 3: an owner may delete a task from their own lists (a video).
+    "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
+];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
 const BALANCES: &[(&str, &str)] = &[
@@ -51,7 +54,12 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
     }
     loop {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let Some(step) = STEPS.get((version - LATEST).max(0) as usize) else {
+        // Entry `i` of STEPS starts from version `i + 2`; a database at
+        // LATEST (new, or rebuilt from version 1) has nothing left to run.
+        if version >= LATEST {
+            break;
+        }
+        let Some(step) = STEPS.get((version - 2).max(0) as usize) else {
             break;
         };
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -181,6 +189,29 @@ mod tests {
         INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, quota, action, status)
             VALUES (1, 1, 'task_a', 'some-platform', 2, 50, 'SOME_ACTION', 'SUCCESS');
         PRAGMA user_version = 1;";
+
+    #[test]
+    fn a_version_2_database_gets_the_deleted_marker_and_keeps_its_tasks() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        // Back to how version 2 was: no `deleted` column.
+        conn.execute_batch("ALTER TABLE tasks DROP COLUMN deleted; PRAGMA user_version = 2;")
+            .unwrap();
+        migrate(&mut conn).unwrap();
+        let (version, deleted): (i64, i64) = (
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap(),
+            conn.query_row(
+                "SELECT deleted FROM tasks WHERE task_id = 'task_a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+        );
+        assert_eq!((version, deleted), (LATEST, 0));
+        migrate(&mut conn).unwrap();
+    }
 
     #[test]
     fn a_version_1_database_is_rebuilt_with_its_data_and_capped_balances() {

@@ -97,6 +97,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether `ModelPrice` names `model`.
+    pub fn has_price(&self, model: &str) -> StoreResult<bool> {
+        let prices = parse_number_map(
+            MODEL_PRICE,
+            &self.get_option(MODEL_PRICE)?.unwrap_or_default(),
+        )?;
+        Ok(prices.contains_key(model))
+    }
+
     /// The charge for `units` priced units of `model` (1 for a per-call
     /// price) by a user of `group`; a model without a price, or a charge
     /// over [`MAX_QUOTA`] → invalid.

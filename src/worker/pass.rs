@@ -3,12 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::report::PassReport;
 use super::{backoff, mapping, sweep};
 use crate::context::Context;
-use crate::platform::{FetchMode, Target};
+use crate::platform::{FetchMode, Platform, Target};
 use crate::store::channels::Channel;
 use crate::store::poll::DueTask;
 
@@ -95,7 +95,8 @@ fn poll_channels(
     total.into_inner().unwrap_or_default()
 }
 
-/// Polls one channel's due tasks in batches; a failed request pushes the
+/// Polls one channel's due tasks in batches, or one per request with
+/// bounded concurrency (`--fetch-concurrency`); a failed request pushes the
 /// channel's remaining tasks back with backoff and ends its turn.
 ///
 /// Next polls are scheduled from the pass's start, so a task polled in this
@@ -108,35 +109,14 @@ fn poll_channel(
     channel: &Channel,
     tasks: &[DueTask],
 ) -> PassReport {
-    let (store, clock) = (&ctx.store, ctx.clock.as_ref());
     let mut report = PassReport::default();
-    let interval = ctx.config.poll_interval_ms as i64;
-    let defer_all = |rest: &[DueTask], report: &mut PassReport| {
-        let now_ms = clock.now_ms();
-        let deferrals: Vec<(i64, i64)> = rest
-            .iter()
-            .map(|t| {
-                (
-                    t.id,
-                    now_ms + backoff::delay_ms(interval, t.poll_failures + 1),
-                )
-            })
-            .collect();
-        match store.defer_tasks(&deferrals) {
-            Ok(()) => report.deferred += deferrals.len(),
-            Err(e) => {
-                log::error!("worker cannot defer tasks: {e:?}");
-                report.errors += 1;
-            }
-        }
-    };
     let Some(platform) = ctx.platforms.get(&channel.channel_type) else {
         log::warn!(
             "channel {} has unknown type '{}'; its tasks wait",
             channel.id,
             channel.channel_type
         );
-        defer_all(tasks, &mut report);
+        defer(ctx, tasks, &mut report);
         return report;
     };
     let target = Target {
@@ -144,60 +124,147 @@ fn poll_channel(
         base_url: channel.base_url.clone(),
         key: channel.key.clone(),
     };
-    // Platforms without a batch fetch are asked one task per request.
-    let batch_size = match platform.fetch_mode() {
-        FetchMode::Batch => ctx.config.fetch_batch.max(1),
-        FetchMode::PerTask => 1,
-    };
-    for (i, batch) in tasks.chunks(batch_size).enumerate() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
-        report.polled += ids.len();
-        let answers = match platform.fetch(&target, &ids) {
-            Ok(a) => a,
-            Err(e) => {
-                log::warn!(
-                    "polling channel {} failed, {} tasks pushed back: {}",
-                    channel.id,
-                    tasks.len() - i * batch_size,
-                    e.detail()
-                );
-                report.request_failures += 1;
-                defer_all(&tasks[i * batch_size..], &mut report);
-                break;
-            }
-        };
-        let by_id: HashMap<&str, _> = answers
-            .iter()
-            .map(|a| (a.upstream_id.as_str(), a))
-            .collect();
-        let now = clock.now();
-        let mut changes = Vec::with_capacity(batch.len());
-        let mut missing = Vec::new();
-        for t in batch {
-            match by_id.get(t.upstream_task_id.as_str()) {
-                Some(up) => changes.push(mapping::change_for(t, up, now, start_ms + interval)),
-                None => missing.push(t.clone()),
+    match platform.fetch_mode() {
+        FetchMode::Batch => {
+            let size = ctx.config.fetch_batch.max(1);
+            for (i, batch) in tasks.chunks(size).enumerate() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                if !poll_batch(
+                    ctx,
+                    start_ms,
+                    platform.as_ref(),
+                    &target,
+                    batch,
+                    &mut report,
+                ) {
+                    defer(ctx, &tasks[i * size..], &mut report);
+                    break;
+                }
             }
         }
-        match store.apply_changes(&changes, now) {
-            Ok(a) => {
-                report.updated += a.updated;
-                report.succeeded += a.succeeded;
-                report.failed += a.failed;
-                report.raced += a.raced;
+        FetchMode::PerTask => {
+            // One request per task, up to `fetch_concurrency` at once. The
+            // first failed request (the channel is likely down) stops the
+            // channel's turn: tasks not yet asked for are pushed back.
+            let next = AtomicUsize::new(0);
+            let failed = AtomicBool::new(false);
+            let shared = Mutex::new(PassReport::default());
+            let threads = ctx.config.fetch_concurrency.clamp(1, tasks.len().max(1));
+            std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(|| {
+                        let mut mine = PassReport::default();
+                        while !stop.load(Ordering::SeqCst) && !failed.load(Ordering::SeqCst) {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            let Some(task) = tasks.get(i) else { break };
+                            let one = std::slice::from_ref(task);
+                            if !poll_batch(
+                                ctx,
+                                start_ms,
+                                platform.as_ref(),
+                                &target,
+                                one,
+                                &mut mine,
+                            ) {
+                                failed.store(true, Ordering::SeqCst);
+                                defer(ctx, one, &mut mine);
+                            }
+                        }
+                        if let Ok(mut r) = shared.lock() {
+                            r.add(&mine);
+                        }
+                    });
+                }
+            });
+            report.add(&shared.into_inner().unwrap_or_default());
+            let asked = next.load(Ordering::SeqCst).min(tasks.len());
+            if failed.load(Ordering::SeqCst) && asked < tasks.len() {
+                defer(ctx, &tasks[asked..], &mut report);
             }
-            Err(e) => {
-                log::error!("worker cannot apply updates: {e:?}");
-                report.errors += 1;
-            }
-        }
-        if !missing.is_empty() {
-            report.missing += missing.len();
-            defer_all(&missing, &mut report);
         }
     }
     report
+}
+
+/// Asks the upstream about `batch` and applies the answers; tasks it does
+/// not know are pushed back as missing. False when the request failed (the
+/// caller pushes back what is left).
+fn poll_batch(
+    ctx: &Context,
+    start_ms: i64,
+    platform: &dyn Platform,
+    target: &Target,
+    batch: &[DueTask],
+    report: &mut PassReport,
+) -> bool {
+    let (store, clock) = (&ctx.store, ctx.clock.as_ref());
+    let interval = ctx.config.poll_interval_ms as i64;
+    let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
+    report.polled += ids.len();
+    let answers = match platform.fetch(target, &ids) {
+        Ok(a) => a,
+        Err(e) => {
+            log::warn!(
+                "polling channel {} failed, its remaining tasks pushed back: {}",
+                target.channel_id,
+                e.detail()
+            );
+            report.request_failures += 1;
+            return false;
+        }
+    };
+    let by_id: HashMap<&str, _> = answers
+        .iter()
+        .map(|a| (a.upstream_id.as_str(), a))
+        .collect();
+    let now = clock.now();
+    let mut changes = Vec::with_capacity(batch.len());
+    let mut missing = Vec::new();
+    for t in batch {
+        match by_id.get(t.upstream_task_id.as_str()) {
+            Some(up) => changes.push(mapping::change_for(t, up, now, start_ms + interval)),
+            None => missing.push(t.clone()),
+        }
+    }
+    match store.apply_changes(&changes, now) {
+        Ok(a) => {
+            report.updated += a.updated;
+            report.succeeded += a.succeeded;
+            report.failed += a.failed;
+            report.raced += a.raced;
+        }
+        Err(e) => {
+            log::error!("worker cannot apply updates: {e:?}");
+            report.errors += 1;
+        }
+    }
+    if !missing.is_empty() {
+        report.missing += missing.len();
+        defer(ctx, &missing, report);
+    }
+    true
+}
+
+/// Pushes `rest` back with backoff.
+fn defer(ctx: &Context, rest: &[DueTask], report: &mut PassReport) {
+    let interval = ctx.config.poll_interval_ms as i64;
+    let now_ms = ctx.clock.now_ms();
+    let deferrals: Vec<(i64, i64)> = rest
+        .iter()
+        .map(|t| {
+            (
+                t.id,
+                now_ms + backoff::delay_ms(interval, t.poll_failures + 1),
+            )
+        })
+        .collect();
+    match ctx.store.defer_tasks(&deferrals) {
+        Ok(()) => report.deferred += deferrals.len(),
+        Err(e) => {
+            log::error!("worker cannot defer tasks: {e:?}");
+            report.errors += 1;
+        }
+    }
 }

@@ -22,6 +22,7 @@ mod relay;
 mod task_list;
 mod tokens;
 mod users;
+mod video;
 mod worker;
 
 use mock_upstreams as mock;

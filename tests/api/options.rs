@@ -28,7 +28,14 @@ fn assert_default_prices(app: &TestApp) {
     let opts = options(app, &as_root());
     assert_eq!(
         opts["ModelPrice"],
-        json!({"suno_music": 0.1, "suno_lyrics": 0.01})
+        json!({
+            "suno_music": 0.1,
+            "suno_lyrics": 0.01,
+            "sora-2": 0.1,
+            "sora-2-pro": 0.3,
+            "sora-2-pro@1024x1792": 0.5,
+            "sora-2-pro@1792x1024": 0.5,
+        })
     );
     assert_eq!(opts["GroupRatio"], json!({"default": 1}));
 }

@@ -40,6 +40,8 @@ pub fn prepare(action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
                 properties: json!({"model": LYRICS_MODEL, "prompt": prompt}),
                 body: upstream,
                 continues: None,
+                price_variant: None,
+                upload: None,
             })
         }
         "MUSIC" => {
@@ -115,6 +117,8 @@ pub fn prepare(action: &str, body: &Value) -> Result<PreparedJob, Invalid> {
                 body: Value::Object(upstream),
                 properties: Value::Object(props),
                 continues,
+                price_variant: None,
+                upload: None,
             })
         }
         _ => Err(Invalid::new(format!(

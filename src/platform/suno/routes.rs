@@ -66,6 +66,7 @@ fn submit_job(ctx: &Context, headers: &HeaderMap, action: &str, bytes: &[u8]) ->
             platform: NAME,
             action,
             body: &body,
+            upload: None,
         },
     )
 }

@@ -40,6 +40,7 @@ pub struct Settings {
     poll_interval_ms: Option<u64>,
     task_timeout_secs: Option<u64>,
     fetch_batch: Option<usize>,
+    fetch_concurrency: Option<usize>,
     private_upstreams: bool,
     audit_time_limit_ms: Option<u64>,
 }
@@ -54,6 +55,7 @@ impl Default for Settings {
             poll_interval_ms: None,
             task_timeout_secs: None,
             fetch_batch: None,
+            fetch_concurrency: None,
             private_upstreams: true,
             audit_time_limit_ms: None,
         }
@@ -124,6 +126,12 @@ impl Settings {
         self
     }
 
+    /// Requests at once per channel for one-task-per-request platforms.
+    pub fn fetch_concurrency(mut self, n: usize) -> Self {
+        self.fetch_concurrency = Some(n);
+        self
+    }
+
     /// Channels on loopback and private addresses refused, as a server
     /// started without `--allow-private-upstreams` does (the kit allows
     /// them by default: its mock upstreams listen on loopback).
@@ -156,6 +164,7 @@ impl Settings {
             audit_time_limit_ms: self
                 .audit_time_limit_ms
                 .unwrap_or(default.audit_time_limit_ms),
+            fetch_concurrency: self.fetch_concurrency.unwrap_or(default.fetch_concurrency),
             ..default
         }
     }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::app::TestApp;
 use super::http::Headers;
 use crate::mock::Mock;
+use crate::mock::video::VideoMock;
 
 /// Asserts the success envelope with status 200 and returns its `data`.
 pub fn assert_ok(status: u16, body: &Value) -> &Value {
@@ -207,6 +208,7 @@ pub fn assert_clean(report: &Value) {
 #[derive(Default)]
 pub struct LeakWatch {
     mocks: Mutex<Vec<Arc<Mock>>>,
+    video_mocks: Mutex<Vec<Arc<VideoMock>>>,
     secrets: Mutex<Vec<String>>,
     answers: Mutex<Vec<String>>,
 }
@@ -220,6 +222,16 @@ impl LeakWatch {
     /// Watches a mock upstream: its secret and every upstream id it hands out.
     pub fn watch_mock(&self, mock: Arc<Mock>) {
         self.mocks.lock().unwrap().push(mock);
+    }
+
+    /// Watches a video mock: its secret and every video id it created.
+    pub fn watch_video_mock(&self, mock: Arc<VideoMock>) {
+        self.video_mocks.lock().unwrap().push(mock);
+    }
+
+    /// Keeps an answer given as text (a header line, a raw body).
+    pub fn record_text(&self, answer: &str) {
+        self.answers.lock().unwrap().push(answer.to_string());
     }
 }
 
@@ -247,6 +259,10 @@ impl TestApp {
         for mock in self.leaks.mocks.lock().unwrap().iter() {
             secrets.push(mock.secret().to_string());
             secrets.extend(mock.submitted().into_iter().filter_map(|s| s.upstream_id));
+        }
+        for mock in self.leaks.video_mocks.lock().unwrap().iter() {
+            secrets.push(mock.secret().to_string());
+            secrets.extend(mock.created().into_iter().map(|c| c.id));
         }
         let answers = self.leaks.answers.lock().unwrap();
         for secret in secrets.iter().filter(|s| !s.is_empty()) {

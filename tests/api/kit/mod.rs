@@ -7,6 +7,7 @@
 //! - [`assert`]: envelope and page assertions, the leak check.
 //! - [`fixtures`]: users, keys, customers, prices, submissions, stored tasks.
 //! - [`upstream`]: Suno simulators and the channels in front of them.
+//! - [`video`]: video mocks, `sora` channels, `/v1/videos` calls.
 //! - [`db`]: raw SQL reads (balances, log rows, task rows, counts).
 //! - [`worker`]: worker passes on a manual clock, the payer and its balances.
 //! - [`process`]: the compiled binary: `serve` as a child, CLI commands.
@@ -24,6 +25,7 @@ pub mod process;
 pub mod rng;
 pub mod store_paths;
 pub mod upstream;
+pub mod video;
 pub mod worker;
 
 pub use app::{ROOT_TOKEN, Settings, TestApp, spawn_app, spawn_app_with};
