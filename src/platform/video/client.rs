@@ -12,6 +12,10 @@ use crate::platform::{Content, PreparedJob, Target, Upload, UpstreamError, Upstr
 /// Largest JSON answer read; anything bigger is an error, not a crash.
 const MAX_BODY: u64 = 4 * 1024 * 1024;
 
+/// Longest a content download may take to pass through: a large video to a
+/// slow client, not the per-stage upstream timeout.
+const CONTENT_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Headers of a download a client may see; no other upstream header is
 /// passed on (they can carry upstream ids).
 const PASSED_HEADERS: [&str; 4] = [
@@ -221,7 +225,15 @@ impl Client {
             .to(target)?
             .get(url(target, &format!("/v1/videos/{id}/content")))
             .query("variant", variant)
-            .header("Authorization", &auth(target));
+            .header("Authorization", &auth(target))
+            // The bytes pass through as they are: a decoded body would not
+            // match the Content-Length passed on.
+            .header("Accept-Encoding", "identity")
+            // The body is read at the pace of the client downloading it:
+            // the per-stage upstream timeout would cut a long download.
+            .config()
+            .timeout_recv_body(Some(CONTENT_READ_LIMIT))
+            .build();
         if let Some(range) = range {
             req = req.header("Range", range);
         }
