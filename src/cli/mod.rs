@@ -38,7 +38,11 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn print_json(r: crate::error::Result<serde_json::Value>) -> Result<ExitCode, String> {
+    use std::io::Write;
     let v = r.map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    // A reader that went away (`| head`) is not a failure of the command,
+    // and must not be a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
     Ok(ExitCode::SUCCESS)
 }
