@@ -152,6 +152,38 @@ impl Http {
     }
 }
 
+/// What an upstream answered: its status and body text.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body, up to the caller's limit (empty for an unreadable error
+    /// body; an unreadable 200 body is a protocol error).
+    pub text: String,
+}
+
+/// Reads an upstream's answer to a call, its body up to `limit` bytes.
+pub fn read_answer(
+    resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    limit: u64,
+) -> Result<Answer, UpstreamError> {
+    let mut resp = resp.map_err(|e| UpstreamError::Transport(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .lossy_utf8(true)
+        .read_to_string();
+    match text {
+        Ok(text) => Ok(Answer { status, text }),
+        Err(e) if status == 200 => Err(UpstreamError::Protocol(format!("cannot read body: {e}"))),
+        Err(_) => Ok(Answer {
+            status,
+            text: String::new(),
+        }),
+    }
+}
+
 /// A ureq agent for upstream calls. It reports HTTP errors as responses
 /// (so their bodies can be read) and follows no redirect (a 3xx is an
 /// upstream error: a redirect could send a call anywhere). `timeout`

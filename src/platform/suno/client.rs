@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::wire::parse_task;
-use crate::platform::upstream::{Http, UpstreamSettings};
+use crate::platform::upstream::{Answer, Http, UpstreamSettings, read_answer};
 use crate::platform::{PreparedJob, Target, UpstreamError, UpstreamTask};
 
 /// Largest upstream body read; anything bigger is an error, not a crash.
@@ -38,21 +38,7 @@ impl Client {
             .header("Authorization", &format!("Bearer {}", target.key))
             .content_type("application/json")
             .send(body.to_string());
-        let mut resp = resp.map_err(|e| UpstreamError::Transport(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .lossy_utf8(true)
-            .read_to_string();
-        let text = match text {
-            Ok(t) => t,
-            Err(e) if status == 200 => {
-                return Err(UpstreamError::Protocol(format!("cannot read body: {e}")));
-            }
-            Err(_) => String::new(),
-        };
+        let Answer { status, text } = read_answer(resp, MAX_BODY)?;
         let parsed: Option<Envelope<'_>> = serde_json::from_str(&text).ok();
         let message = |e: &Envelope<'_>| {
             e.message

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::wire::parse_video;
-use crate::platform::upstream::{Http, UpstreamSettings};
+use crate::platform::upstream::{Answer, Http, UpstreamSettings, read_answer};
 use crate::platform::{Content, PreparedJob, Target, Upload, UpstreamError, UpstreamTask};
 
 /// Largest JSON answer read; anything bigger is an error, not a crash.
@@ -30,12 +30,6 @@ pub struct Client {
     http: Http,
 }
 
-/// What an upstream answered: its status and body text.
-struct Answer {
-    status: u16,
-    text: String,
-}
-
 fn url(target: &Target, path: &str) -> String {
     format!("{}{}", target.base_url.trim_end_matches('/'), path)
 }
@@ -47,22 +41,7 @@ fn auth(target: &Target) -> String {
 fn read(
     resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<Answer, UpstreamError> {
-    let mut resp = resp.map_err(|e| UpstreamError::Transport(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY)
-        .lossy_utf8(true)
-        .read_to_string();
-    match text {
-        Ok(text) => Ok(Answer { status, text }),
-        Err(e) if status == 200 => Err(UpstreamError::Protocol(format!("cannot read body: {e}"))),
-        Err(_) => Ok(Answer {
-            status,
-            text: String::new(),
-        }),
-    }
+    read_answer(resp, MAX_BODY)
 }
 
 /// The upstream's own error message, for the admin's detail only.
