@@ -57,7 +57,8 @@ CREATE TABLE channels (
     status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
     used_quota       INTEGER NOT NULL DEFAULT 0
                      CHECK (typeof(used_quota) = 'integer' AND used_quota BETWEEN 0 AND 9007199254740991),
-    created_at       INTEGER NOT NULL
+    created_at       INTEGER NOT NULL,
+    model_mapping    TEXT    NOT NULL DEFAULT ''      -- JSON object client model -> upstream model; '' = none
 );
 
 CREATE TABLE tasks (

@@ -175,6 +175,10 @@ pub enum ChannelCmd {
         /// Weight within a priority tier (0 or more).
         #[arg(long, default_value_t = 1)]
         weight: i64,
+        /// Client model → upstream model, a JSON object:
+        /// '{"sora-2":"sora-2-2025-10-06"}' (default: none).
+        #[arg(long, default_value = "")]
+        model_mapping: String,
     },
     /// List channels (keys masked).
     List {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::args::{ChannelCmd, TokenCmd, UserCmd};
-use crate::domain::{Page, Role, parse_base_url};
+use crate::domain::{ModelMapping, Page, Role, parse_base_url};
 use crate::error::{Error, Result};
 use crate::platform::{Platforms, UpstreamSettings};
 use crate::policy;
@@ -124,6 +124,7 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
             group,
             priority,
             weight,
+            model_mapping,
         } => {
             // Validated like the API does (no call is made from here).
             let platforms =
@@ -146,6 +147,7 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
                 priority: Some(priority),
                 weight: Some(weight),
                 status: None,
+                model_mapping: Some(ModelMapping::parse(&model_mapping)?),
             };
             Ok(to_json(&open(&db.db)?.create_channel(&fields)?.view()))
         }

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod base_url;
 pub mod invalid;
+pub mod model_mapping;
 pub mod page;
 pub mod query;
 pub mod quota;
@@ -12,6 +13,7 @@ pub mod status;
 
 pub use base_url::parse_base_url;
 pub use invalid::Invalid;
+pub use model_mapping::ModelMapping;
 pub use page::Page;
 pub use query::QueryParams;
 pub use role::Role;

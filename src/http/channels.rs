@@ -9,7 +9,7 @@ use super::envelope::{PageData, page_data};
 use super::{path_id, wire};
 use crate::context::Context;
 use crate::domain::address::check_public_base_url;
-use crate::domain::{Page, QueryParams, Role, parse_base_url};
+use crate::domain::{ModelMapping, Page, QueryParams, Role, parse_base_url};
 use crate::error::{Error, Result};
 use crate::policy;
 use crate::store::channels::{ChannelFields, ChannelView};
@@ -37,6 +37,8 @@ struct ChannelBody {
     priority: Option<i64>,
     weight: Option<i64>,
     status: Option<i64>,
+    /// new-api's text form, or the object itself.
+    model_mapping: Option<Value>,
 }
 
 fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
@@ -60,10 +62,16 @@ fn fields(ctx: &Context, b: ChannelBody) -> Result<ChannelFields> {
         priority: b.priority,
         weight: b.weight,
         status: b.status,
+        model_mapping: b
+            .model_mapping
+            .as_ref()
+            .filter(|m| !m.is_null())
+            .map(ModelMapping::from_value)
+            .transpose()?,
     })
 }
 
-/// `POST /api/channel/` `{"name","type","base_url","key","models","group"?,"priority"?,"weight"?,"status"?}` → `data.id`.
+/// `POST /api/channel/` `{"name","type","base_url","key","models","group"?,"priority"?,"weight"?,"status"?,"model_mapping"?}` → `data.id`.
 pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let route = warp::path!("api" / "channel").and(warp::post());
     wire::with_json(route, auth::role(ctx, Role::Admin), create_channel)

@@ -65,6 +65,19 @@ pub trait Platform: Send + Sync {
     /// Points a continuation at the original job's upstream id.
     fn link_parent(&self, _job: &mut PreparedJob, _parent_upstream_id: &str) {}
 
+    /// Names `upstream_model` instead of the client's model in what goes
+    /// upstream (a channel's model mapping, applied by the relay per
+    /// channel); the task, its price and what the client sees keep the
+    /// client's model. By default the body's `model` field, where the
+    /// platform sends one (Suno's bodies name no model: nothing changes).
+    fn use_upstream_model(&self, job: &mut PreparedJob, upstream_model: &str) {
+        if let Some(body) = job.body.as_object_mut()
+            && body.contains_key("model")
+        {
+            body.insert("model".into(), Value::String(upstream_model.into()));
+        }
+    }
+
     /// Submits a job; returns the upstream's id.
     fn submit(&self, target: &Target, job: &PreparedJob) -> Result<String, UpstreamError>;
 

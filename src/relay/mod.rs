@@ -1,6 +1,7 @@
 //! The relay: authenticate an API key, price the job, charge it, forward it
 //! to a channel with retries across channels, and settle a final failure.
 
+mod mapping;
 mod pick;
 
 use std::collections::HashSet;
@@ -146,7 +147,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             base_url: channel.base_url.clone(),
             key: channel.key.clone(),
         };
-        match platform.submit(&target, &job) {
+        match platform.submit(&target, &mapping::job_for(&*platform, &channel, &job)) {
             Ok(upstream_id) => {
                 let first_poll = clock.now_ms() + config.poll_interval_ms as i64;
                 let accepted = ledger::mark_submitted(

@@ -50,6 +50,7 @@ mod tests {
             status: 1,
             used_quota: 0,
             created_at: 0,
+            model_mapping: String::new(),
         }
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Store;
 use super::error::{StoreError, StoreResult};
-use crate::domain::Page;
+use crate::domain::{ModelMapping, Page};
 
 /// Channel status: enabled.
 pub const CHANNEL_ENABLED: i64 = 1;
@@ -39,6 +39,9 @@ pub struct Channel {
     pub used_quota: i64,
     /// Unix s.
     pub created_at: i64,
+    /// Client model → upstream model, as stored ([`ModelMapping`]'s text;
+    /// empty = none).
+    pub model_mapping: String,
 }
 
 /// The public form of a channel: the key is masked.
@@ -57,6 +60,7 @@ pub struct ChannelView {
     status: i64,
     used_quota: i64,
     created_at: i64,
+    model_mapping: String,
 }
 
 /// Masks a secret: at most its first 3 and last 2 characters stay visible.
@@ -86,7 +90,18 @@ impl Channel {
             status: self.status,
             used_quota: self.used_quota,
             created_at: self.created_at,
+            model_mapping: self.model_mapping.clone(),
         }
+    }
+
+    /// The upstream's name for the client's `model` on this channel, when
+    /// its mapping renames it. The text was checked when it was saved; one
+    /// that no longer parses (edited by hand) maps nothing.
+    pub fn upstream_model(&self, model: &str) -> Option<String> {
+        ModelMapping::parse(&self.model_mapping)
+            .ok()?
+            .upstream_model(model)
+            .map(str::to_string)
     }
 
     /// Whether this channel serves `model` for users of `group`.
@@ -96,7 +111,7 @@ impl Channel {
     }
 }
 
-const CHANNEL_COLUMNS: &str = "id, type, name, base_url, key, models, \"group\", priority, weight, status, used_quota, created_at";
+const CHANNEL_COLUMNS: &str = "id, type, name, base_url, key, models, \"group\", priority, weight, status, used_quota, created_at, model_mapping";
 
 fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
     Ok(Channel {
@@ -112,6 +127,7 @@ fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
         status: r.get(9)?,
         used_quota: r.get(10)?,
         created_at: r.get(11)?,
+        model_mapping: r.get(12)?,
     })
 }
 
@@ -136,6 +152,8 @@ pub struct ChannelFields {
     pub weight: Option<i64>,
     /// Status.
     pub status: Option<i64>,
+    /// Client model → upstream model.
+    pub model_mapping: Option<ModelMapping>,
 }
 
 fn check_fields(f: &ChannelFields) -> StoreResult<()> {
@@ -159,8 +177,8 @@ impl Store {
         check_fields(f)?;
         let conn = self.conn()?;
         conn.execute(
-            "INSERT INTO channels (type, name, base_url, key, models, \"group\", priority, weight, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO channels (type, name, base_url, key, models, \"group\", priority, weight, status, created_at, model_mapping)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 f.channel_type.clone().unwrap_or_default(),
                 f.name.clone().unwrap_or_default(),
@@ -171,7 +189,8 @@ impl Store {
                 f.priority.unwrap_or(0),
                 f.weight.unwrap_or(1),
                 f.status.unwrap_or(CHANNEL_ENABLED),
-                self.now()
+                self.now(),
+                f.model_mapping.as_ref().map(ModelMapping::to_text).unwrap_or_default()
             ],
         )?;
         let id = conn.last_insert_rowid();
@@ -241,11 +260,12 @@ impl Store {
             "UPDATE channels SET
                 type = COALESCE(?2, type), name = COALESCE(?3, name), base_url = COALESCE(?4, base_url),
                 key = COALESCE(?5, key), models = COALESCE(?6, models), \"group\" = COALESCE(?7, \"group\"),
-                priority = COALESCE(?8, priority), weight = COALESCE(?9, weight), status = COALESCE(?10, status)
+                priority = COALESCE(?8, priority), weight = COALESCE(?9, weight), status = COALESCE(?10, status),
+                model_mapping = COALESCE(?11, model_mapping)
              WHERE id = ?1",
             params![
                 id, f.channel_type, f.name, f.base_url, f.key, f.models, f.group, f.priority, f.weight,
-                f.status
+                f.status, f.model_mapping.as_ref().map(ModelMapping::to_text)
             ],
         )?;
         if n == 0 {

@@ -15,13 +15,15 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
 const STEPS: &[&str] = &[
     // 2 → 3: an owner may delete a task from their own lists (a video).
     "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
+    // 3 → 4: a channel may call a model by another name upstream.
+    "ALTER TABLE channels ADD COLUMN model_mapping TEXT NOT NULL DEFAULT '';",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -195,9 +197,12 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(V1).unwrap();
         migrate(&mut conn).unwrap();
-        // Back to how version 2 was: no `deleted` column.
-        conn.execute_batch("ALTER TABLE tasks DROP COLUMN deleted; PRAGMA user_version = 2;")
-            .unwrap();
+        // Back to how version 2 was: no `deleted` column, nor any later one.
+        conn.execute_batch(
+            "ALTER TABLE tasks DROP COLUMN deleted; ALTER TABLE channels DROP COLUMN model_mapping;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
         let (version, deleted): (i64, i64) = (
             conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -210,6 +215,43 @@ mod tests {
             .unwrap(),
         );
         assert_eq!((version, deleted), (LATEST, 0));
+        migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn a_version_3_database_keeps_its_channels_with_no_model_mapping() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        // Back to how version 3 was: channels without `model_mapping`.
+        conn.execute_batch(
+            "ALTER TABLE channels DROP COLUMN model_mapping;
+             INSERT INTO channels (id, type, name, base_url, key, models, created_at)
+                 VALUES (5, 'sora', 'old', 'https://v.example.com', 'secret', 'sora-2', 1);
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (version, channel): (i64, (String, String, String, String)) = (
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap(),
+            conn.query_row(
+                "SELECT name, key, models, model_mapping FROM channels WHERE id = 5",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap(),
+        );
+        assert_eq!(version, LATEST);
+        assert_eq!(
+            channel,
+            (
+                "old".into(),
+                "secret".into(),
+                "sora-2".into(),
+                String::new()
+            )
+        );
         migrate(&mut conn).unwrap();
     }
 

@@ -8,10 +8,11 @@ use crate::platform::UpstreamTask;
 
 /// Fields of the upstream's video object kept in the task's `data`. Its
 /// `id` and `remixed_from_video_id` are upstream ids: never kept, so no
-/// answer built from `data` can show them.
-const KEPT: [&str; 9] = [
+/// answer built from `data` can show them. Nor is its `model`: a channel's
+/// model mapping may name it otherwise upstream, and the task keeps the
+/// client's (in `properties`).
+const KEPT: [&str; 8] = [
     "object",
-    "model",
     "status",
     "progress",
     "created_at",

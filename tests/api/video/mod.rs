@@ -1,12 +1,15 @@
 //! The video platform (`/v1/videos`) through the real server against the
 //! OpenAI video mock: create, poll, download, failures and refunds, errors
-//! in OpenAI's body, and that no upstream id or channel key leaks.
+//! in OpenAI's body, and that no upstream id or channel key leaks; a
+//! channel's model mapping; the same through a real OpenAI client (`sdk/`).
 
 mod collection;
 mod content;
 mod create;
 mod errors;
+mod mapping;
 mod polling;
+mod sdk;
 
 use crate::kit::video::{VideoUpstream, spawn_video_app, video_mock};
 use crate::kit::{Customer, Settings, TestApp};
