@@ -141,7 +141,7 @@ fn parse_root_token(s: &str) -> Result<String, String> {
 }
 
 /// A proxy URL ureq can use.
-fn parse_proxy(s: &str) -> Result<String, String> {
+pub fn parse_proxy(s: &str) -> Result<String, String> {
     ureq::Proxy::new(s).map_err(|e| format!("invalid proxy '{s}': {e}"))?;
     Ok(s.to_string())
 }

@@ -26,6 +26,9 @@ pub enum Error {
     /// The named record does not exist, or is not the caller's.
     #[error("{0}")]
     NotFound(String),
+    /// The record's state forbids the change (e.g. settling a final task).
+    #[error("{0}")]
+    Conflict(String),
     /// No channel can take the job.
     #[error("{0}")]
     NoChannel(String),
@@ -67,6 +70,7 @@ impl From<StoreError> for Error {
             StoreError::Invalid(m) => Error::Invalid(m),
             StoreError::Refused(m) => Error::Forbidden(m),
             StoreError::Revoked(m) => Error::Unauthenticated(m),
+            StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::TimedOut(m) => Error::Unavailable(m),
             other => Error::Internal(other.to_string()),
         }

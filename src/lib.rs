@@ -23,6 +23,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod http;

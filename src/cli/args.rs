@@ -34,6 +34,11 @@ pub enum Command {
     Channel(ChannelCmd),
     /// Take a consistent copy of the database while the server runs.
     Backup(BackupArgs),
+    /// Look at or repair one task (prints JSON).
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Check database, ledger, stuck tasks and channels; exits 1 on any problem.
+    Doctor(DoctorArgs),
 }
 
 /// The database flag every offline command takes.
@@ -215,4 +220,60 @@ pub struct BackupArgs {
     /// Where to write the copy (missing folders are created).
     #[arg(long)]
     pub to: PathBuf,
+}
+
+/// `taskcenter task ...`.
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Print a task as administrators see it, with its ledger rows.
+    Show {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Public task id.
+        task_id: String,
+    },
+    /// Settle a stuck task by hand: FAILURE refunds its charge, exactly once.
+    Settle {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Public task id.
+        task_id: String,
+        /// SUCCESS or FAILURE.
+        #[arg(long)]
+        status: String,
+        /// Why (the owner sees it as the fail reason; required for FAILURE).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// `taskcenter doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// The database to examine (read-only; the server may be running).
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Task timeout the server runs with (tasks in flight past it are stuck).
+    #[arg(long, env = "TASKCENTER_TASK_TIMEOUT_SECS", default_value_t = DEFAULT_TASK_TIMEOUT_SECS)]
+    pub task_timeout_secs: u64,
+    /// Poll interval the server runs with, in milliseconds.
+    #[arg(long, env = "TASKCENTER_POLL_INTERVAL_MS", default_value_t = DEFAULT_POLL_INTERVAL_MS)]
+    pub poll_interval_ms: u64,
+    /// Timeout of each stage of a channel probe, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub probe_timeout_secs: u64,
+    /// Proxy for the probes, as the server uses it.
+    #[arg(long, env = "TASKCENTER_UPSTREAM_PROXY", value_parser = crate::config::parse_proxy)]
+    pub upstream_proxy: Option<String>,
+    /// Probe channels on loopback or private addresses too.
+    #[arg(long, env = "TASKCENTER_ALLOW_PRIVATE_UPSTREAMS")]
+    pub allow_private_upstreams: bool,
+    /// Do not call the channels.
+    #[arg(long)]
+    pub no_probes: bool,
+    /// Print the report as JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -7,13 +7,17 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::args::{ChannelCmd, TokenCmd, UserCmd};
+use super::args::{ChannelCmd, TaskCmd, TokenCmd, UserCmd};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::page::MAX_PAGE_SIZE;
 use crate::domain::{ModelMapping, Page, Role, parse_base_url};
 use crate::error::{Error, Result};
 use crate::platform::{Platforms, UpstreamSettings};
 use crate::policy;
 use crate::store::Store;
 use crate::store::channels::{CHANNEL_DISABLED, CHANNEL_ENABLED, ChannelFields};
+use crate::store::log_list::LogFilter;
+use crate::store::repair::ManualSettlement;
 use crate::store::tokens::NewToken;
 use crate::store::users::NewUser;
 
@@ -166,6 +170,43 @@ fn set_channel_status(db: &Path, id: i64, status: i64) -> Result<Value> {
         ..Default::default()
     };
     Ok(to_json(&open(db)?.update_channel(id, &fields)?.view()))
+}
+
+/// `taskcenter task ...`: acts as the operator at the console (the log row
+/// of a settlement names `taskcenter CLI`).
+pub fn task(cmd: TaskCmd) -> Result<Value> {
+    match cmd {
+        TaskCmd::Show { db, task_id } => {
+            let store = Store::open_read_only(&db.db)?;
+            let (task, owner) = store
+                .task_with_owner(&task_id)?
+                .ok_or_else(|| Error::NotFound(format!("task {task_id} does not exist")))?;
+            let filter = LogFilter {
+                task_id: Some(task_id),
+                ..Default::default()
+            };
+            let (ledger, _) = store.list_logs(
+                &filter,
+                Page {
+                    p: 1,
+                    page_size: MAX_PAGE_SIZE,
+                },
+                true,
+            )?;
+            Ok(json!({"task": task.admin_view(owner), "ledger": ledger}))
+        }
+        TaskCmd::Settle {
+            db,
+            task_id,
+            status,
+            reason,
+        } => {
+            let s = ManualSettlement::parse(&status, reason.as_deref(), "taskcenter CLI".into())?;
+            let (task, owner) =
+                open_existing(&db.db)?.settle_by_hand(&task_id, &s, SystemClock.now())?;
+            Ok(to_json(&task.admin_view(owner)))
+        }
+    }
 }
 
 /// `taskcenter backup`: a consistent online copy.

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod audit;
 pub mod commands;
+pub mod doctor;
 pub mod serve;
 
 use std::ffi::OsString;
@@ -30,6 +31,8 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Token(cmd) => print_json(commands::token(cmd)),
         Command::Channel(cmd) => print_json(commands::channel(cmd)),
         Command::Backup(args) => print_json(commands::backup(&args.db.db, &args.to)),
+        Command::Task(cmd) => print_json(commands::task(cmd)),
+        Command::Doctor(args) => doctor::run(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("taskcenter: {e}");

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 mod logs;
 mod options;
+mod repair;
 pub mod request_id;
 mod status;
 mod tasks;
@@ -91,6 +92,7 @@ pub fn routes(
     let api = status::routes(ctx.clone())
         .or(users::routes(ctx.clone()))
         .or(tasks::routes(ctx.clone()))
+        .or(repair::routes(ctx.clone()))
         .or(tokens::routes(ctx.clone()))
         .or(channels::routes(ctx.clone()))
         .or(options::routes(ctx.clone()))

@@ -6,6 +6,7 @@
 //! line in [`Platforms::builtin`].
 
 pub mod job;
+pub mod probe;
 pub mod registry;
 pub mod suno;
 pub mod upstream;

@@ -13,6 +13,10 @@ pub enum StoreError {
     /// The books refuse the change: insufficient quota, a disabled key.
     #[error("{0}")]
     Refused(String),
+    /// The record is in a state that forbids the change (a final task
+    /// settled again).
+    #[error("{0}")]
+    Conflict(String),
     /// The credential the caller used was deleted meanwhile.
     #[error("{0}")]
     Revoked(String),

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod channels;
 pub mod error;
 pub mod files;
+pub mod health;
 pub mod ledger;
 pub mod log_list;
 pub mod logs;
@@ -16,6 +17,7 @@ mod migrate;
 pub mod options;
 pub mod poll;
 mod refund;
+pub mod repair;
 pub mod seeding;
 pub mod task_lookup;
 pub mod tasks;
@@ -129,11 +131,24 @@ impl Store {
         };
         // A file that is not a database fails here, at once and naming
         // it: the pool would retry for its whole timeout, logging each try.
-        Connection::open_with_flags(&target, flags)
-            .and_then(|c| c.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(())))
+        let version: i64 = Connection::open_with_flags(&target, flags)
+            .and_then(|c| {
+                c.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+                c.query_row("PRAGMA user_version", [], |r| r.get(0))
+            })
             .map_err(|e| {
                 StoreError::Io(format!("cannot read the database {}: {e}", path.display()))
             })?;
+        // Reading never migrates: an older schema lacks columns this
+        // binary reads, so say what to do rather than fail on one of them.
+        if version > 0 && version < migrate::LATEST {
+            return Err(StoreError::Io(format!(
+                "the database {} has schema version {version}, this binary reads version {}: \
+                 run `taskcenter serve` (or any command that writes) on it once to migrate it",
+                path.display(),
+                migrate::LATEST
+            )));
+        }
         let manager = SqliteConnectionManager::file(target)
             .with_flags(flags)
             .with_init(|c| {

@@ -76,6 +76,10 @@ pub const TASK_COLUMNS: &str = "t.id, t.created_at, t.updated_at, t.task_id, t.p
     t.model_price, t.group_ratio, t.refunded, t.next_poll_at_ms, t.poll_attempts, t.poll_failures, \
     t.fail_detail";
 
+/// How many columns [`TASK_COLUMNS`] names: a column selected after them
+/// has this index.
+pub const TASK_COLUMN_COUNT: usize = 27;
+
 /// Reads a [`Task`] selected with [`TASK_COLUMNS`].
 pub fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -477,7 +481,7 @@ impl Store {
         let items = tx
             .prepare_cached(&sql)?
             .query_map(params_from_iter(all), |r| {
-                Ok((task_from_row(r)?, r.get::<_, String>(27)?))
+                Ok((task_from_row(r)?, r.get::<_, String>(TASK_COLUMN_COUNT)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TaskPage { items, total })

@@ -40,6 +40,7 @@ pub fn code(err: &HttpError) -> &'static str {
             Error::Unauthenticated(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "task_not_exist",
+            Error::Conflict(_) => "conflict",
             Error::NoChannel(_) => "no_available_channel",
             Error::Upstream { .. } => "upstream_error",
             Error::Unavailable(_) => "service_unavailable",

@@ -25,6 +25,7 @@ pub fn kind(err: &HttpError) -> (&'static str, &'static str) {
             }
             Error::Forbidden(_) => ("permission_error", "forbidden"),
             Error::NotFound(_) => ("invalid_request_error", "video_not_found"),
+            Error::Conflict(_) => ("invalid_request_error", "conflict"),
             Error::NoChannel(_) => ("server_error", "no_available_channel"),
             Error::Unavailable(_) => ("server_error", "service_unavailable"),
             Error::Upstream { status: 429, .. } => ("rate_limit_error", "upstream_error"),

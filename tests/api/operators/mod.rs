@@ -4,5 +4,6 @@
 
 mod log_lists;
 mod quota;
+mod repairs;
 mod user_list;
 mod user_updates;

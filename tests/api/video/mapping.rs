@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::kit::process::cli_on;
+use crate::kit::process::{cli_error_line, cli_on, path_str};
 use crate::kit::video::{VIDEO_CHARGE, spawn_video_app, video_mock};
 use crate::kit::{Settings, as_root, as_user, assert_error, assert_ok, items};
 use crate::mock::Fault;
@@ -220,6 +220,13 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     let raw = crate::kit::Db::at(&db);
     raw.execute("ALTER TABLE channels DROP COLUMN model_mapping", []);
     raw.execute("PRAGMA user_version = 3", []);
+
+    // A command that only reads never migrates: it says what to do.
+    let message = cli_error_line(&["channel", "list", "--db", path_str(&db)]);
+    assert!(
+        message.contains("schema version 3") && message.contains("migrate"),
+        "{message}"
+    );
 
     // The next command that writes migrates the file first.
     add("new");
