@@ -6,6 +6,7 @@ mod collection;
 mod content;
 mod create;
 mod errors;
+mod memory;
 mod polling;
 
 use crate::kit::video::{VideoUpstream, spawn_video_app, video_mock};
