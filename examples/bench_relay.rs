@@ -1,10 +1,12 @@
-//! Relay submissions: K keep-alive clients submitting Suno music jobs for D
-//! seconds, first straight to the mock upstream, then through taskcenter
-//! (in-process, worker off) to the same mock; reports submits/s, errors and
-//! latency of both and the ratio (issue 3 §8: ≥ 1,000 submits/s through the
-//! relay and ≥ 50% of the direct rate).
+//! Relay submissions: K keep-alive clients submitting Suno music jobs (or,
+//! with `--platform video`, `POST /v1/videos` creates) for D seconds, first
+//! straight to the mock upstream, then through taskcenter (in-process,
+//! worker off) to the same mock; reports submits/s, errors and latency of
+//! both and the ratio (issue 3 §8: ≥ 1,000 submits/s through the relay and
+//! ≥ 50% of the direct rate; issue 11 asks for the video figure alike).
 //!
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10
+//! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --platform video
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --client raw
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase store
 
@@ -14,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use mock_upstreams::{Mock, MockConfig};
+use mock_upstreams::{Mock, MockConfig, VideoMock, VideoMockConfig};
 use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
@@ -22,15 +24,120 @@ use taskcenter::store::tokens::NewToken;
 use taskcenter::store::users::NewUser;
 use taskcenter::{Config, Context};
 
-/// What one accepted music job costs: 0.1 USD × 500,000 quota per USD.
-const CHARGE: i64 = 50_000;
-/// The job every client submits.
-const BODY: &str =
-    r#"{"prompt":"a bench song about keep-alive","mv":"chirp-v3-5","title":"bench"}"#;
-const PATH: &str = "/suno/submit/music";
+#[allow(dead_code)] // each benchmark uses a part of the kit
+#[path = "bench_kit/mod.rs"]
+mod kit;
+
+use kit::machine::load_average;
+
+/// Which platform's submissions are measured.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Platform {
+    /// `POST /suno/submit/music` to a `suno` channel.
+    Suno,
+    /// `POST /v1/videos` (sora-2, 4 s) to a `sora` channel.
+    Video,
+}
+
+impl Platform {
+    /// Where a client submits.
+    fn path(self) -> &'static str {
+        match self {
+            Platform::Suno => "/suno/submit/music",
+            Platform::Video => "/v1/videos",
+        }
+    }
+
+    /// The job every client submits.
+    fn body(self) -> &'static str {
+        match self {
+            Platform::Suno => {
+                r#"{"prompt":"a bench song about keep-alive","mv":"chirp-v3-5","title":"bench"}"#
+            }
+            Platform::Video => r#"{"prompt":"a bench video about keep-alive","model":"sora-2"}"#,
+        }
+    }
+
+    /// What one accepted job costs: a music job 0.1 USD, a 4 s sora-2 video
+    /// 4 × 0.10 USD, × 500,000 quota per USD.
+    fn charge(self) -> i64 {
+        match self {
+            Platform::Suno => 50_000,
+            Platform::Video => 200_000,
+        }
+    }
+
+    /// The channel type and the models it serves.
+    fn channel(self) -> (&'static str, &'static str) {
+        match self {
+            Platform::Suno => ("suno", "suno_music"),
+            Platform::Video => ("sora", "sora-2"),
+        }
+    }
+
+    /// What an accepted submission's body holds (beside HTTP 200).
+    fn accepted_marker(self) -> &'static [u8] {
+        match self {
+            Platform::Suno => br#""code":"success""#,
+            Platform::Video => br#""status":"queued""#,
+        }
+    }
+}
+
+/// The mock of the measured platform.
+enum Upstream {
+    Suno(Mock),
+    Video(VideoMock),
+}
+
+impl Upstream {
+    fn start(platform: Platform, threads: usize) -> Upstream {
+        match platform {
+            Platform::Suno => Upstream::Suno(Mock::start(
+                "127.0.0.1:0",
+                MockConfig {
+                    latency_ms: 0,
+                    worker_threads: threads,
+                    ..Default::default()
+                },
+            )),
+            Platform::Video => Upstream::Video(VideoMock::start(
+                "127.0.0.1:0",
+                VideoMockConfig {
+                    worker_threads: threads,
+                    ..Default::default()
+                },
+            )),
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Upstream::Suno(m) => m.addr(),
+            Upstream::Video(m) => m.addr(),
+        }
+    }
+
+    fn base_url(&self) -> String {
+        match self {
+            Upstream::Suno(m) => m.base_url(),
+            Upstream::Video(m) => m.base_url(),
+        }
+    }
+
+    fn secret(&self) -> &str {
+        match self {
+            Upstream::Suno(m) => m.secret(),
+            Upstream::Video(m) => m.secret(),
+        }
+    }
+}
 
 #[derive(Parser)]
 struct Args {
+    /// Which platform's submissions to measure.
+    #[arg(long, value_enum, default_value_t = Platform::Suno)]
+    platform: Platform,
     /// Client threads, each with one keep-alive connection.
     #[arg(long, default_value_t = 16)]
     clients: usize,
@@ -86,14 +193,11 @@ enum Phase {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let mock = Mock::start(
-        "127.0.0.1:0",
-        MockConfig {
-            latency_ms: 0,
-            worker_threads: args.mock_threads,
-            ..Default::default()
-        },
-    );
+    let platform = args.platform;
+    if platform == Platform::Video && args.phase == Phase::Store {
+        return Err("--phase store times the Suno relay's store calls only".into());
+    }
+    let mock = Upstream::start(platform, args.mock_threads);
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.db");
@@ -113,12 +217,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             expired_time: -1,
         },
     )?;
+    let (channel_type, models) = platform.channel();
     store.create_channel(&ChannelFields {
-        channel_type: Some("suno".into()),
+        channel_type: Some(channel_type.into()),
         name: Some("mock".into()),
         base_url: Some(mock.base_url()),
         key: Some(mock.secret().to_string()),
-        models: Some("suno_music".into()),
+        models: Some(models.into()),
         ..Default::default()
     })?;
 
@@ -128,9 +233,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     apply_experiments(&served, &args)?;
     let server = Server::start(served.clone(), db.clone(), args.server_threads)?;
     let secs = Duration::from_secs(args.seconds);
+    println!("load average at start: {}", load_average());
     println!(
-        "{} clients ({}), {} s each, mock {} threads, server {} threads, {} cores",
+        "{} {} clients ({}), {} s each, mock {} threads, server {} threads, {} cores",
         args.clients,
+        match platform {
+            Platform::Suno => "Suno",
+            Platform::Video => "video",
+        },
         match args.client {
             ClientKind::Ureq => "ureq",
             ClientKind::UreqGlobalTimeout => "ureq with timeout_global",
@@ -151,16 +261,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.phase == Phase::Store {
         server.stop();
         let accepted = store_phase(&served, &key, args.clients, secs);
-        return verify(&store, user.id, quota_start, accepted);
+        return verify(&store, platform, user.id, quota_start, accepted);
     }
 
     let direct = matches!(args.phase, Phase::Both | Phase::Direct).then(|| {
-        let r = measure(args.client, mock.addr(), mock.secret(), args.clients, secs);
+        let r = measure(
+            args.client,
+            platform,
+            mock.addr(),
+            mock.secret(),
+            args.clients,
+            secs,
+        );
         r.print("direct");
         r
     });
     let relay = matches!(args.phase, Phase::Both | Phase::Relay).then(|| {
-        let r = measure(args.client, server.addr, &key, args.clients, secs);
+        let r = measure(args.client, platform, server.addr, &key, args.clients, secs);
         r.print("relay");
         r
     });
@@ -175,8 +292,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pass(ratio >= 0.5)
         );
     }
+    println!("load average at the end: {}", load_average());
     if let Some(r) = &relay {
-        verify(&store, user.id, quota_start, r.ok)?;
+        verify(&store, platform, user.id, quota_start, r.ok)?;
     }
     Ok(())
 }
@@ -253,6 +371,7 @@ fn pass(ok: bool) -> &'static str {
 /// Every accepted submit left one SUBMITTED task and took exactly one charge.
 fn verify(
     store: &Store,
+    platform: Platform,
     user_id: i64,
     quota_start: i64,
     accepted: u64,
@@ -266,10 +385,11 @@ fn verify(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let spent = quota_start - quota;
-    let expected = accepted as i64 * CHARGE;
+    let charge = platform.charge();
+    let expected = accepted as i64 * charge;
     let ok = tasks == accepted as i64 && submitted == tasks && spent == expected;
     println!(
-        "verify: {tasks} tasks ({submitted} SUBMITTED) for {accepted} accepted submits; quota spent {spent} = {accepted} x {CHARGE}? {}",
+        "verify: {tasks} tasks ({submitted} SUBMITTED) for {accepted} accepted submits; quota spent {spent} = {accepted} x {charge}? {}",
         if ok { "OK" } else { "MISMATCH" }
     );
     if !ok {
@@ -488,6 +608,8 @@ impl Server {
         let config = Config {
             db,
             upstream_timeout_secs: 30,
+            // The mock listens on loopback.
+            allow_private_upstreams: true,
             worker: false,
             ..Config::default()
         };
@@ -552,6 +674,7 @@ impl Outcome {
 /// Runs `clients` threads submitting to `addr` with `secret` until `secs` pass.
 fn measure(
     kind: ClientKind,
+    platform: Platform,
     addr: SocketAddr,
     secret: &str,
     clients: usize,
@@ -563,7 +686,7 @@ fn measure(
         .map(|_| {
             let secret = secret.to_string();
             std::thread::spawn(move || {
-                let mut client = Client::new(kind, addr, &secret);
+                let mut client = Client::new(kind, platform, addr, &secret);
                 let mut ok = 0u64;
                 let mut errors = 0u64;
                 let mut first_error = None;
@@ -615,18 +738,21 @@ fn measure(
 enum Client {
     Ureq {
         agent: ureq::Agent,
+        platform: Platform,
         url: String,
         auth: String,
     },
-    Raw(RawClient),
+    Raw(Platform, RawClient),
 }
 
 impl Client {
-    fn new(kind: ClientKind, addr: SocketAddr, secret: &str) -> Client {
+    fn new(kind: ClientKind, platform: Platform, addr: SocketAddr, secret: &str) -> Client {
         let timeout = Some(Duration::from_secs(30));
         let config = ureq::Agent::config_builder().http_status_as_error(false);
         let config = match kind {
-            ClientKind::Raw => return Client::Raw(RawClient::new(addr, secret)),
+            ClientKind::Raw => {
+                return Client::Raw(platform, RawClient::new(platform, addr, secret));
+            }
             ClientKind::UreqGlobalTimeout => config.timeout_global(timeout),
             ClientKind::Ureq => config
                 .timeout_connect(timeout)
@@ -635,28 +761,38 @@ impl Client {
         };
         Client::Ureq {
             agent: config.build().into(),
-            url: format!("http://{addr}{PATH}"),
+            platform,
+            url: format!("http://{addr}{}", platform.path()),
             auth: format!("Bearer {secret}"),
         }
     }
 
-    /// One submit; `Ok` only for HTTP 200 with `"code":"success"`.
+    /// One submit; `Ok` only for HTTP 200 with the platform's mark of
+    /// acceptance (`"code":"success"`, `"status":"queued"`).
     fn submit(&mut self) -> Result<(), String> {
-        let (status, body) = match self {
-            Client::Ureq { agent, url, auth } => {
+        let (platform, status, body) = match self {
+            Client::Ureq {
+                agent,
+                platform,
+                url,
+                auth,
+            } => {
                 let mut resp = agent
                     .post(url.as_str())
                     .header("Authorization", auth.as_str())
                     .content_type("application/json")
-                    .send(BODY)
+                    .send(platform.body())
                     .map_err(|e| e.to_string())?;
                 let status = resp.status().as_u16();
                 let body = resp.body_mut().read_to_vec().map_err(|e| e.to_string())?;
-                (status, body)
+                (*platform, status, body)
             }
-            Client::Raw(c) => c.post().map_err(|e| e.to_string())?,
+            Client::Raw(platform, c) => {
+                let (status, body) = c.post().map_err(|e| e.to_string())?;
+                (*platform, status, body)
+            }
         };
-        let success = br#""code":"success""#;
+        let success = platform.accepted_marker();
         if status == 200 && body.windows(success.len()).any(|w| w == success) {
             Ok(())
         } else {
@@ -678,11 +814,12 @@ struct RawClient {
 }
 
 impl RawClient {
-    fn new(addr: SocketAddr, secret: &str) -> RawClient {
+    fn new(platform: Platform, addr: SocketAddr, secret: &str) -> RawClient {
+        let (path, body) = (platform.path(), platform.body());
         let request = format!(
-            "POST {PATH} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {secret}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{BODY}",
-            BODY.len()
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {secret}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
         )
         .into_bytes();
         RawClient {

@@ -8,6 +8,7 @@ mod content;
 mod create;
 mod errors;
 mod mapping;
+mod memory;
 mod polling;
 mod sdk;
 

@@ -37,6 +37,9 @@ pub struct Args {
     /// Time a video then stays in progress.
     #[arg(long, default_value_t = VideoMockConfig::default().in_progress_ms)]
     pub in_progress_ms: u64,
+    /// Further delay of `GET /v1/videos/{id}` alone, on top of `--latency-ms`.
+    #[arg(long, default_value_t = 0)]
+    pub retrieve_latency_ms: u64,
     /// Length of the `video` content in bytes (streamed, so large values are cheap).
     #[arg(long, default_value_t = DEFAULT_VIDEO_BYTES)]
     pub video_bytes: usize,
@@ -53,6 +56,7 @@ impl Args {
             queued_ms: self.queued_ms,
             in_progress_ms: self.in_progress_ms,
             latency_ms: self.common.latency_ms,
+            retrieve_latency_ms: self.retrieve_latency_ms,
             failure_ratio: self.common.failure_ratio,
             video_bytes: self.video_bytes,
             worker_threads: self.common.worker_threads,
@@ -74,12 +78,13 @@ mod tests {
     #[test]
     fn flags_map_onto_the_config_and_the_starting_fault() {
         let line = "mock_video --listen 127.0.0.1:0 --secret s --duration-ms 500 --failure-ratio 0.5 \
-                    --video-bytes 52428800 --fault not_found";
+                    --video-bytes 52428800 --retrieve-latency-ms 50 --fault not_found";
         let args = Args::try_parse_from(line.split(' ')).expect("flags parse");
         let cfg = args.config();
         assert_eq!((cfg.secret.as_str(), cfg.duration_ms()), ("s", 500));
         assert_eq!((cfg.queued_ms, cfg.failure_ratio), (100, 0.5));
         assert_eq!(cfg.video_bytes, 50 * 1024 * 1024);
+        assert_eq!((cfg.retrieve_latency_ms, cfg.latency_ms), (50, 0));
         assert_eq!(args.common.fault, Fault::NotFound);
         let stages =
             Args::try_parse_from(["mock_video", "--queued-ms", "1", "--in-progress-ms", "2"])

@@ -23,6 +23,9 @@ pub struct VideoMockConfig {
     pub in_progress_ms: u64,
     /// Delay added to every `/v1/videos` route before it answers.
     pub latency_ms: u64,
+    /// Further delay of `GET /v1/videos/{id}` alone: how long a status poll takes upstream,
+    /// while creates (e.g. a benchmark's setup) still answer at once.
+    pub retrieve_latency_ms: u64,
     /// Fraction of videos (remixes included) that end `failed`, decided at creation and
     /// evenly spread: 0.5 fails every second video, 1.0 all of them.
     pub failure_ratio: f64,
@@ -40,6 +43,7 @@ impl Default for VideoMockConfig {
             queued_ms: 4_000,
             in_progress_ms: 16_000,
             latency_ms: 0,
+            retrieve_latency_ms: 0,
             failure_ratio: 0.0,
             video_bytes: DEFAULT_VIDEO_BYTES,
             worker_threads: 2,

@@ -1,4 +1,5 @@
-//! What the video routes answer: latency, then the fault, then the secret, then the work.
+//! What the video routes answer: latency (a retrieve's own on top), then the fault, then the
+//! secret, then the work.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,8 +56,8 @@ impl From<Result<Answer, ApiError>> for Out {
     }
 }
 
-/// Counts the request, waits the latency, applies the fault, checks the secret, answers;
-/// every answer gets an [`UPSTREAM_REQUEST_ID_HEADER`].
+/// Counts the request, waits the latency (and a retrieve's own), applies the fault, checks the
+/// secret, answers; every answer gets an [`UPSTREAM_REQUEST_ID_HEADER`].
 pub(crate) async fn answer(
     call: Call,
     authorization: Option<String>,
@@ -71,6 +72,9 @@ pub(crate) async fn answer(
         Call::Remix { .. } => stats.remixes += 1,
     })
     .await;
+    if matches!(call, Call::Retrieve(_)) && state.cfg.retrieve_latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(state.cfg.retrieve_latency_ms)).await;
+    }
     let is_download = matches!(call, Call::Content { .. });
     let mut response = match fault {
         Fault::Disconnect => return disconnect(),

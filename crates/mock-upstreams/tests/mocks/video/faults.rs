@@ -71,6 +71,32 @@ fn a_stall_delays_the_answer_and_latency_delays_every_route() {
 }
 
 #[test]
+fn a_retrieve_latency_delays_only_retrieves() {
+    let mock = mock_with(VideoMockConfig {
+        retrieve_latency_ms: 1_000,
+        ..VideoMockConfig::default().lasting(0)
+    });
+    let client = Client::new(&mock);
+    let started = Instant::now();
+    let id = client.create_id("quick to create");
+    client
+        .get(&format!("/v1/videos/{id}/content"))
+        .expect("content");
+    let unpolled = started.elapsed();
+    assert!(
+        unpolled < Duration::from_millis(1_000),
+        "create and content answer at once: {unpolled:?}"
+    );
+    let started = Instant::now();
+    assert_eq!(client.retrieve(&id)["status"], "completed");
+    let polled = started.elapsed();
+    assert!(
+        polled >= Duration::from_millis(1_000),
+        "a retrieve waits its latency: {polled:?}"
+    );
+}
+
+#[test]
 fn malformed_json_truncates_json_and_cuts_downloads_short() {
     let (mock, client) = with_client(mock(0));
     let id = completed_video(&mock, &client);
