@@ -26,6 +26,14 @@ pub enum Error {
     /// The named record does not exist, or is not the caller's.
     #[error("{0}")]
     NotFound(String),
+    /// Another request holds what this one needs (409): an idempotency key
+    /// whose first request is still running.
+    #[error("{0}")]
+    Conflict(String),
+    /// Well-formed but not processable as asked (422): an idempotency key
+    /// reused for a different request.
+    #[error("{0}")]
+    Unprocessable(String),
     /// No channel can take the job.
     #[error("{0}")]
     NoChannel(String),
@@ -68,6 +76,7 @@ impl From<StoreError> for Error {
             StoreError::Refused(m) => Error::Forbidden(m),
             StoreError::Revoked(m) => Error::Unauthenticated(m),
             StoreError::TimedOut(m) => Error::Unavailable(m),
+            StoreError::Conflict(m) => Error::Conflict(m),
             other => Error::Internal(other.to_string()),
         }
     }

@@ -58,6 +58,8 @@ impl HttpError {
                 Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,
                 Error::NotFound(_) => StatusCode::NOT_FOUND,
+                Error::Conflict(_) => StatusCode::CONFLICT,
+                Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::NoChannel(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Upstream { status, .. } => {
                     StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)

@@ -13,6 +13,9 @@ pub enum StoreError {
     /// The books refuse the change: insufficient quota, a disabled key.
     #[error("{0}")]
     Refused(String),
+    /// Another request got there first (an idempotency claim lost).
+    #[error("{0}")]
+    Conflict(String),
     /// The credential the caller used was deleted meanwhile.
     #[error("{0}")]
     Revoked(String),

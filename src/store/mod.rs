@@ -9,6 +9,7 @@ pub mod backup;
 pub mod channels;
 pub mod error;
 pub mod files;
+pub mod idempotency;
 pub mod ledger;
 pub mod log_list;
 pub mod logs;
