@@ -55,6 +55,9 @@ struct Args {
     /// Print the accepted submits of every second.
     #[arg(long)]
     progress: bool,
+    /// Send a new `Idempotency-Key` with every relay submit (ureq clients).
+    #[arg(long)]
+    idempotency_keys: bool,
     /// Experiment: drop this index from the temporary database first (repeatable).
     #[arg(long)]
     drop_index: Vec<String>,
@@ -155,12 +158,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let direct = matches!(args.phase, Phase::Both | Phase::Direct).then(|| {
-        let r = measure(args.client, mock.addr(), mock.secret(), args.clients, secs);
+        let r = measure(
+            args.client,
+            mock.addr(),
+            mock.secret(),
+            args.clients,
+            secs,
+            false,
+        );
         r.print("direct");
         r
     });
     let relay = matches!(args.phase, Phase::Both | Phase::Relay).then(|| {
-        let r = measure(args.client, server.addr, &key, args.clients, secs);
+        let keyed = args.idempotency_keys;
+        let r = measure(args.client, server.addr, &key, args.clients, secs, keyed);
         r.print("relay");
         r
     });
@@ -556,14 +567,18 @@ fn measure(
     secret: &str,
     clients: usize,
     secs: Duration,
+    keyed: bool,
 ) -> Outcome {
     let start = Instant::now();
     let deadline = start + secs;
     let handles: Vec<_> = (0..clients)
-        .map(|_| {
+        .map(|thread| {
             let secret = secret.to_string();
             std::thread::spawn(move || {
                 let mut client = Client::new(kind, addr, &secret);
+                if keyed && let Client::Ureq { idempotency, .. } = &mut client {
+                    *idempotency = Some((format!("bench-{thread}"), 0));
+                }
                 let mut ok = 0u64;
                 let mut errors = 0u64;
                 let mut first_error = None;
@@ -617,6 +632,8 @@ enum Client {
         agent: ureq::Agent,
         url: String,
         auth: String,
+        /// A key prefix and the count of keys sent, when keys are sent.
+        idempotency: Option<(String, u64)>,
     },
     Raw(RawClient),
 }
@@ -637,16 +654,27 @@ impl Client {
             agent: config.build().into(),
             url: format!("http://{addr}{PATH}"),
             auth: format!("Bearer {secret}"),
+            idempotency: None,
         }
     }
 
     /// One submit; `Ok` only for HTTP 200 with `"code":"success"`.
     fn submit(&mut self) -> Result<(), String> {
         let (status, body) = match self {
-            Client::Ureq { agent, url, auth } => {
-                let mut resp = agent
+            Client::Ureq {
+                agent,
+                url,
+                auth,
+                idempotency,
+            } => {
+                let mut request = agent
                     .post(url.as_str())
-                    .header("Authorization", auth.as_str())
+                    .header("Authorization", auth.as_str());
+                if let Some((prefix, sent)) = idempotency {
+                    *sent += 1;
+                    request = request.header("Idempotency-Key", format!("{prefix}-{sent}"));
+                }
+                let mut resp = request
                     .content_type("application/json")
                     .send(BODY)
                     .map_err(|e| e.to_string())?;

@@ -126,7 +126,6 @@ impl Answer {
             Err(e) => {
                 let err = HttpError::from(e.clone());
                 let message = if err.is_internal() {
-                    log::error!("submission failed after its charge: {err:?}");
                     "internal error".to_string()
                 } else {
                     err.to_string()
@@ -192,6 +191,11 @@ pub fn submit_once<T>(
             let result = submit(Some(&held.hold));
             let answer = Answer::render(renderer, &result);
             if held.settle(&answer)? {
+                // Stored, so answered here rather than by the envelope's
+                // recover, which would log an internal failure's detail.
+                if let Err(e @ Error::Internal(_)) = &result {
+                    log::error!("submission failed after its charge: {e:?}");
+                }
                 Ok(answer.into_response(false))
             } else {
                 // Nothing was charged, so nothing is stored: the client's

@@ -162,16 +162,24 @@ pub fn remix(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(body::limited_bytes())
         .and_then(
             |id: String, path: FullPath, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-                blocking(move || {
-                    let (token, user) = caller(&ctx, &headers)?;
-                    let keyed = Keyed::of(&headers, "POST", path.as_str(), &bytes)?;
-                    submit_once(&ctx, &user, keyed, &VIDEO_ANSWERS, |idempotency| {
-                        remix_video(&ctx, &token, &user, &id, &bytes, idempotency)
-                    })
-                })
-                .await
+                blocking(move || remix_request(&ctx, &headers, path.as_str(), &id, &bytes)).await
             },
         )
+}
+
+/// Authenticates the caller, then remixes once per `Idempotency-Key`.
+fn remix_request(
+    ctx: &Context,
+    headers: &HeaderMap,
+    path: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<Response> {
+    let (token, user) = caller(ctx, headers)?;
+    let keyed = Keyed::of(headers, "POST", path, bytes)?;
+    submit_once(ctx, &user, keyed, &VIDEO_ANSWERS, |idempotency| {
+        remix_video(ctx, &token, &user, id, bytes, idempotency)
+    })
 }
 
 fn remix_video(
