@@ -500,6 +500,8 @@ impl Server {
             db,
             upstream_timeout_secs: 30,
             worker: false,
+            // The mock listens on loopback.
+            allow_private_upstreams: true,
             ..Config::default()
         };
         let thread = std::thread::spawn(move || {
