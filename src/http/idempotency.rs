@@ -190,7 +190,7 @@ pub fn submit_once<T>(
             let held = Held::new(&ctx.store, hold);
             let result = submit(Some(&held.hold));
             let answer = Answer::render(renderer, &result);
-            if held.settle(&answer)? {
+            if held.settle(&answer) {
                 // Stored, so answered here rather than by the envelope's
                 // recover, which would log an internal failure's detail.
                 if let Err(e @ Error::Internal(_)) = &result {
@@ -216,7 +216,7 @@ pub fn submit_once<T>(
             // A task still NOT_START may yet be accepted or failed by the
             // orphan sweep: its answer is derived again next time.
             if task.status() != TaskStatus::NotStart {
-                held.settle(&answer)?;
+                held.settle(&answer);
             }
             Ok(answer.into_response(true))
         }
@@ -241,13 +241,24 @@ impl<'a> Held<'a> {
     }
 
     /// Stores `answer` when the request charged a task; otherwise frees the
-    /// key. Whether it was stored.
-    fn settle(&self, answer: &Answer) -> Result<bool> {
-        let stored = self
+    /// key. Whether it was stored. A failure to store is logged, not
+    /// answered: the request itself is done (an accepted job must not look
+    /// failed), and the claim is let go so a retry derives the answer from
+    /// the task.
+    fn settle(&self, answer: &Answer) -> bool {
+        match self
             .store
-            .settle_idempotency_key(&self.hold, answer.status, &answer.body)?;
-        self.settled.set(true);
-        Ok(stored)
+            .settle_idempotency_key(&self.hold, answer.status, &answer.body)
+        {
+            Ok(stored) => {
+                self.settled.set(true);
+                stored
+            }
+            Err(e) => {
+                log::error!("cannot store the answer of an idempotency key: {e:?}");
+                false
+            }
+        }
     }
 }
 
