@@ -1,4 +1,4 @@
--- taskcenter schema, version 2.
+-- taskcenter schema, version 5 (src/store/migrate.rs LATEST).
 -- This file is the single source of the schema of a new database: it is
 -- embedded in the binary and applied to an empty database, which is then at
 -- the latest version. Older databases are brought here by the numbered
@@ -136,6 +136,23 @@ CREATE TABLE logs (
 CREATE INDEX idx_logs_user ON logs(user_id, id);
 CREATE INDEX idx_logs_task ON logs(task_id);
 CREATE INDEX idx_logs_type ON logs(type, id);
+
+-- Idempotency keys of submissions (src/store/idempotency.rs): one per user
+-- and key, claimed before any work, tied to its task in the charge's
+-- transaction, answered once; purged by the worker after the TTL.
+CREATE TABLE idempotency_keys (
+    user_id          INTEGER NOT NULL,
+    key              TEXT    NOT NULL,
+    request_hash     TEXT    NOT NULL,                -- hex SHA-256 of method, path and body
+    state            TEXT    NOT NULL DEFAULT 'pending', -- pending, done (answer stored)
+    instance         TEXT    NOT NULL DEFAULT '',     -- the server run holding a pending claim
+    task_row_id      INTEGER,                         -- tasks.id charged for it
+    status           INTEGER NOT NULL DEFAULT 0,      -- the stored answer's HTTP status
+    body             BLOB,                            -- the stored answer's body
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+CREATE INDEX idx_idempotency_keys_created ON idempotency_keys(created_at);
 
 -- Run-time options (ModelPrice, GroupRatio), values are JSON text.
 CREATE TABLE options (

@@ -162,6 +162,9 @@ struct Args {
     /// Print the accepted submits of every second.
     #[arg(long)]
     progress: bool,
+    /// Send a new `Idempotency-Key` with every relay submit (ureq clients).
+    #[arg(long)]
+    idempotency_keys: bool,
     /// Experiment: drop this index from the temporary database first (repeatable).
     #[arg(long)]
     drop_index: Vec<String>,
@@ -272,12 +275,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mock.secret(),
             args.clients,
             secs,
+            false,
         );
         r.print("direct");
         r
     });
     let relay = matches!(args.phase, Phase::Both | Phase::Relay).then(|| {
-        let r = measure(args.client, platform, server.addr, &key, args.clients, secs);
+        let keyed = args.idempotency_keys;
+        let r = measure(
+            args.client,
+            platform,
+            server.addr,
+            &key,
+            args.clients,
+            secs,
+            keyed,
+        );
         r.print("relay");
         r
     });
@@ -679,14 +692,18 @@ fn measure(
     secret: &str,
     clients: usize,
     secs: Duration,
+    keyed: bool,
 ) -> Outcome {
     let start = Instant::now();
     let deadline = start + secs;
     let handles: Vec<_> = (0..clients)
-        .map(|_| {
+        .map(|thread| {
             let secret = secret.to_string();
             std::thread::spawn(move || {
                 let mut client = Client::new(kind, platform, addr, &secret);
+                if keyed && let Client::Ureq { idempotency, .. } = &mut client {
+                    *idempotency = Some((format!("bench-{thread}"), 0));
+                }
                 let mut ok = 0u64;
                 let mut errors = 0u64;
                 let mut first_error = None;
@@ -741,6 +758,8 @@ enum Client {
         platform: Platform,
         url: String,
         auth: String,
+        /// A key prefix and the count of keys sent, when keys are sent.
+        idempotency: Option<(String, u64)>,
     },
     Raw(Platform, RawClient),
 }
@@ -764,6 +783,7 @@ impl Client {
             platform,
             url: format!("http://{addr}{}", platform.path()),
             auth: format!("Bearer {secret}"),
+            idempotency: None,
         }
     }
 
@@ -776,10 +796,16 @@ impl Client {
                 platform,
                 url,
                 auth,
+                idempotency,
             } => {
-                let mut resp = agent
+                let mut request = agent
                     .post(url.as_str())
-                    .header("Authorization", auth.as_str())
+                    .header("Authorization", auth.as_str());
+                if let Some((prefix, sent)) = idempotency {
+                    *sent += 1;
+                    request = request.header("Idempotency-Key", format!("{prefix}-{sent}"));
+                }
+                let mut resp = request
                     .content_type("application/json")
                     .send(platform.body())
                     .map_err(|e| e.to_string())?;

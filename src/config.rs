@@ -89,6 +89,12 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
     pub audit_time_limit_ms: u64,
 
+    /// How long an `Idempotency-Key` and its stored answer are kept, in
+    /// seconds (at least 1); the worker purges older keys.
+    #[arg(long, env = "TASKCENTER_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    pub idempotency_ttl_secs: u64,
+
     /// Whether `run` starts the polling worker thread (tests drive the
     /// worker by hand instead).
     #[arg(skip = true)]

@@ -20,6 +20,9 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// Unix s when this context was made (the server's start).
     pub started_at: i64,
+    /// A random id of this server run: idempotency claims it holds are
+    /// told apart from those a crashed run left behind.
+    pub instance: String,
 }
 
 impl Context {
@@ -44,6 +47,7 @@ impl Context {
             platforms,
             config: Arc::new(config),
             started_at: clock.now(),
+            instance: crate::secrets::random_alphanumeric(16),
             clock,
         }
     }

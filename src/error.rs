@@ -26,9 +26,14 @@ pub enum Error {
     /// The named record does not exist, or is not the caller's.
     #[error("{0}")]
     NotFound(String),
-    /// The record's state forbids the change (e.g. settling a final task).
+    /// The record's state forbids the change (409): settling a final task,
+    /// or an idempotency key whose first request is still running.
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed but not processable as asked (422): an idempotency key
+    /// reused for a different request.
+    #[error("{0}")]
+    Unprocessable(String),
     /// No channel can take the job.
     #[error("{0}")]
     NoChannel(String),
@@ -70,8 +75,8 @@ impl From<StoreError> for Error {
             StoreError::Invalid(m) => Error::Invalid(m),
             StoreError::Refused(m) => Error::Forbidden(m),
             StoreError::Revoked(m) => Error::Unauthenticated(m),
-            StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::TimedOut(m) => Error::Unavailable(m),
+            StoreError::Conflict(m) => Error::Conflict(m),
             other => Error::Internal(other.to_string()),
         }
     }

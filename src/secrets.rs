@@ -42,8 +42,17 @@ pub fn new_task_id() -> String {
 /// Hex SHA-256 of a secret. The secrets are long random strings, so a fast
 /// hash is enough: there is nothing to brute-force.
 pub fn hash_secret(secret: &str) -> String {
+    sha256_hex(&[secret.as_bytes()])
+}
+
+/// Hex SHA-256 of `parts` one after the other.
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(secret.as_bytes());
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let digest = hasher.finalize();
     let mut hex = String::with_capacity(64);
     for b in digest.iter() {
         hex.push(HEX[(b >> 4) as usize] as char);

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod base_url;
+pub mod idempotency_key;
 pub mod invalid;
 pub mod model_mapping;
 pub mod page;
@@ -12,6 +13,7 @@ pub mod role;
 pub mod status;
 
 pub use base_url::parse_base_url;
+pub use idempotency_key::IdempotencyKey;
 pub use invalid::Invalid;
 pub use model_mapping::ModelMapping;
 pub use page::Page;

@@ -9,6 +9,7 @@ pub mod body;
 mod channels;
 pub mod envelope;
 pub mod error;
+pub mod idempotency;
 mod logs;
 mod options;
 mod repair;

@@ -13,6 +13,7 @@ use crate::domain::TaskStatus;
 use crate::error::{Error, Result};
 use crate::platform::{Target, Upload};
 use crate::store::Store;
+use crate::store::idempotency::KeyHold;
 use crate::store::ledger::{self, Failure, Reservation};
 use crate::store::tokens::{TOKEN_DISABLED, TOKEN_ENABLED, TOKEN_EXHAUSTED, TOKEN_EXPIRED, Token};
 use crate::store::users::User;
@@ -56,6 +57,8 @@ pub struct Submission<'a> {
     pub body: &'a Value,
     /// A file sent with the job, if any.
     pub upload: Option<&'a Upload>,
+    /// The idempotency claim the request holds, tied to its charge.
+    pub idempotency: Option<&'a KeyHold>,
 }
 
 /// Submits a job on behalf of the key's owner and returns the public task
@@ -75,6 +78,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
         action,
         body,
         upload,
+        idempotency,
     } = sub;
     let now = clock.now();
     let platform = platforms
@@ -122,7 +126,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
     let first = pick::choose(&candidates, &tried)
         .ok_or_else(|| Error::NoChannel("no available channel".into()))?;
 
-    let task = ledger::reserve(
+    let task = ledger::reserve_with_key(
         store,
         &Reservation {
             user_id: user.id,
@@ -134,6 +138,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             quote,
             properties: job.properties.clone(),
         },
+        idempotency,
         now,
     )?;
 

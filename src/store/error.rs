@@ -13,8 +13,8 @@ pub enum StoreError {
     /// The books refuse the change: insufficient quota, a disabled key.
     #[error("{0}")]
     Refused(String),
-    /// The record is in a state that forbids the change (a final task
-    /// settled again).
+    /// The record's state forbids the change: a final task settled again,
+    /// or an idempotency claim another request got first.
     #[error("{0}")]
     Conflict(String),
     /// The credential the caller used was deleted meanwhile.

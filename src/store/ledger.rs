@@ -6,6 +6,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::error::{StoreError, StoreResult};
+use super::idempotency::{self, KeyHold};
 use super::logs::{LOG_CONSUME, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
@@ -41,6 +42,18 @@ pub struct Reservation {
 /// over the ceiling would break the schema's CHECK, and SQLite turns an
 /// overflowing integer sum into a REAL).
 pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
+    reserve_with_key(store, r, None, now)
+}
+
+/// [`reserve`] for a request holding an idempotency claim: the new task is
+/// tied to the claim in the same transaction, so no charge exists without
+/// its key knowing it (a lost claim refuses the charge).
+pub fn reserve_with_key(
+    store: &Store,
+    r: &Reservation,
+    key: Option<&KeyHold>,
+    now: i64,
+) -> StoreResult<Task> {
     let mut conn = store.conn()?;
     let tx = store.immediate(&mut conn)?;
     let charge = r.quote.charge;
@@ -116,6 +129,9 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
             r.quote.group_ratio
         ])?;
     let row_id = tx.last_insert_rowid();
+    if let Some(hold) = key {
+        idempotency::link_task_in(&tx, hold, row_id)?;
+    }
     insert_log(
         &tx,
         &NewLog {

@@ -15,7 +15,7 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
@@ -24,6 +24,20 @@ const STEPS: &[&str] = &[
     "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
     // 3 → 4: a channel may call a model by another name upstream.
     "ALTER TABLE channels ADD COLUMN model_mapping TEXT NOT NULL DEFAULT '';",
+    // 4 → 5: idempotency keys of submissions.
+    "CREATE TABLE idempotency_keys (
+    user_id          INTEGER NOT NULL,
+    key              TEXT    NOT NULL,
+    request_hash     TEXT    NOT NULL,                -- hex SHA-256 of method, path and body
+    state            TEXT    NOT NULL DEFAULT 'pending', -- pending, done (answer stored)
+    instance         TEXT    NOT NULL DEFAULT '',     -- the server run holding a pending claim
+    task_row_id      INTEGER,                         -- tasks.id charged for it
+    status           INTEGER NOT NULL DEFAULT 0,      -- the stored answer's HTTP status
+    body             BLOB,                            -- the stored answer's body
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+CREATE INDEX idx_idempotency_keys_created ON idempotency_keys(created_at);",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -199,7 +213,7 @@ mod tests {
         migrate(&mut conn).unwrap();
         // Back to how version 2 was: no `deleted` column, nor any later one.
         conn.execute_batch(
-            "ALTER TABLE tasks DROP COLUMN deleted; ALTER TABLE channels DROP COLUMN model_mapping;
+            "ALTER TABLE tasks DROP COLUMN deleted; ALTER TABLE channels DROP COLUMN model_mapping; DROP TABLE idempotency_keys;
              PRAGMA user_version = 2;",
         )
         .unwrap();

@@ -10,6 +10,7 @@ pub mod channels;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod idempotency;
 pub mod ledger;
 pub mod log_list;
 pub mod logs;

@@ -1,6 +1,7 @@
 //! The polling worker: a `std::thread` loop around [`run_once`].
 
 mod backoff;
+mod expiry;
 mod mapping;
 mod pass;
 mod report;
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub use expiry::PURGE_BATCH;
 pub use pass::run_once;
 pub use report::PassReport;
 pub use sweep::{max_submission_secs, orphan_grace_secs};

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::report::PassReport;
-use super::{backoff, mapping, sweep};
+use super::{backoff, expiry, mapping, sweep};
 use crate::context::Context;
 use crate::platform::{FetchMode, Platform, Target};
 use crate::store::channels::Channel;
@@ -26,6 +26,10 @@ pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
     let start_ms = clock.now_ms();
     if let Err(e) = sweep::run(store, &ctx.config, clock.now(), &mut report) {
         log::error!("worker sweep failed: {e:?}");
+        report.errors += 1;
+    }
+    if let Err(e) = expiry::run(store, &ctx.config, clock.now(), &mut report) {
+        log::error!("worker cannot purge idempotency keys: {e:?}");
         report.errors += 1;
     }
     let channels: HashMap<i64, Channel> = match store.all_channels() {

@@ -59,6 +59,8 @@ counters! {
     raced,
     /// Store errors met (the pass goes on with other channels).
     errors,
+    /// Idempotency keys purged after their TTL.
+    keys_expired,
 }
 
 impl PassReport {
@@ -91,7 +93,7 @@ mod tests {
         assert_eq!(
             r.to_string(),
             "polled 4 updated 0 succeeded 0 failed 0 timed_out 0 orphaned 0 channel_gone 0 \
-             missing 0 request_failures 0 deferred 0 raced 0 errors 2"
+             missing 0 request_failures 0 deferred 0 raced 0 errors 2 keys_expired 0"
         );
     }
 }

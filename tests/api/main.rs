@@ -9,6 +9,7 @@ mod cli;
 mod cli_parse;
 mod hardening;
 mod hostile;
+mod idempotency;
 mod kit;
 mod ledger_audit;
 mod ledger_ceiling;

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
@@ -29,6 +29,16 @@ pub fn ok<T: Serialize>(data: T) -> Response {
     .into_response()
 }
 
+/// The bytes [`ok`] answers for `data`.
+pub fn ok_body<T: Serialize>(data: &T) -> Vec<u8> {
+    serde_json::to_vec(&Success {
+        code: "success",
+        message: "",
+        data,
+    })
+    .unwrap_or_default()
+}
+
 /// The short machine code of an error.
 pub fn code(err: &HttpError) -> &'static str {
     match err {
@@ -40,7 +50,8 @@ pub fn code(err: &HttpError) -> &'static str {
             Error::Unauthenticated(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "task_not_exist",
-            Error::Conflict(_) => "conflict",
+            Error::Conflict(_) => "idempotency_key_in_use",
+            Error::Unprocessable(_) => "idempotency_key_reused",
             Error::NoChannel(_) => "no_available_channel",
             Error::Upstream { .. } => "upstream_error",
             Error::Unavailable(_) => "service_unavailable",
@@ -49,9 +60,14 @@ pub fn code(err: &HttpError) -> &'static str {
     }
 }
 
-/// `{"code": <code>, "message": message, "data": null}` with the error's status.
+/// `{"code": <code>, "message": message, "data": null}`.
+pub fn error_body(err: &HttpError, message: &str) -> Value {
+    json!({"code": code(err), "message": message, "data": null})
+}
+
+/// [`error_body`] with the error's status.
 fn render(err: &HttpError, message: &str) -> Response {
-    let body = json!({"code": code(err), "message": message, "data": null});
+    let body = error_body(err, message);
     warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderMap;
+use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
@@ -14,6 +15,7 @@ use super::view::relay_view;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http::auth::bearer;
+use crate::http::idempotency::{Keyed, Renderer, submit_once};
 use crate::http::{blocking, body, with_ctx};
 use crate::relay::{self, Submission};
 
@@ -40,35 +42,53 @@ fn with_request(
 }
 
 /// `POST /suno/submit/{music|lyrics}` with a Suno body → `{"code":"success","data":"task_..."}`.
+/// With `Idempotency-Key`, answered once per key (`http/idempotency.rs`).
 pub fn submit(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("submit" / String)
         .and(warp::post())
+        .and(warp::path::full())
         .and(with_request(ctx))
         .and(body::limited_bytes())
         .and_then(
-            |action: String, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-                blocking(move || submit_job(&ctx, &headers, &action, &bytes))
-                    .await
-                    .map(ok)
+            |action: String, path: FullPath, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
+                blocking(move || submit_job(&ctx, &headers, path.as_str(), &action, &bytes)).await
             },
         )
 }
 
-fn submit_job(ctx: &Context, headers: &HeaderMap, action: &str, bytes: &[u8]) -> Result<String> {
+/// How a submission is answered, stored and replayed: the new task's id in
+/// Suno's envelope.
+const SUBMIT_ANSWERS: Renderer<String> = Renderer {
+    success: envelope::ok_body::<String>,
+    error: envelope::error_body,
+    recovered: |_, _, task| Ok(task.task_id.clone()),
+};
+
+fn submit_job(
+    ctx: &Context,
+    headers: &HeaderMap,
+    path: &str,
+    action: &str,
+    bytes: &[u8],
+) -> Result<Response> {
     // Authenticate before parsing so a bad key is a 401 whatever the body.
     let (token, user) = relay::authenticate_key(&ctx.store, &bearer(headers), ctx.clock.now())?;
-    let body: Value = body::parse_json(bytes)?;
-    relay::submit(
-        ctx,
-        Submission {
-            token: &token,
-            user: &user,
-            platform: NAME,
-            action,
-            body: &body,
-            upload: None,
-        },
-    )
+    let keyed = Keyed::of(headers, "POST", path, bytes)?;
+    submit_once(ctx, &user, keyed, &SUBMIT_ANSWERS, |idempotency| {
+        let body: Value = body::parse_json(bytes)?;
+        relay::submit(
+            ctx,
+            Submission {
+                token: &token,
+                user: &user,
+                platform: NAME,
+                action,
+                body: &body,
+                upload: None,
+                idempotency,
+            },
+        )
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
@@ -25,7 +25,8 @@ pub fn kind(err: &HttpError) -> (&'static str, &'static str) {
             }
             Error::Forbidden(_) => ("permission_error", "forbidden"),
             Error::NotFound(_) => ("invalid_request_error", "video_not_found"),
-            Error::Conflict(_) => ("invalid_request_error", "conflict"),
+            Error::Conflict(_) => ("invalid_request_error", "idempotency_key_in_use"),
+            Error::Unprocessable(_) => ("invalid_request_error", "idempotency_key_reused"),
             Error::NoChannel(_) => ("server_error", "no_available_channel"),
             Error::Unavailable(_) => ("server_error", "service_unavailable"),
             Error::Upstream { status: 429, .. } => ("rate_limit_error", "upstream_error"),
@@ -35,10 +36,15 @@ pub fn kind(err: &HttpError) -> (&'static str, &'static str) {
     }
 }
 
-/// OpenAI's error body with the error's status.
-fn render(err: &HttpError, message: &str) -> Response {
+/// OpenAI's error body.
+pub fn error_body(err: &HttpError, message: &str) -> Value {
     let (kind, code) = kind(err);
-    let body = json!({"error": {"message": message, "type": kind, "param": null, "code": code}});
+    json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
+}
+
+/// [`error_body`] with the error's status.
+fn render(err: &HttpError, message: &str) -> Response {
+    let body = error_body(err, message);
     warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
 

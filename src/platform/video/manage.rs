@@ -5,18 +5,23 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use warp::http::HeaderMap;
+use warp::path::FullPath;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
 use super::TASK_PLATFORM;
 use super::prepare::REMIX_GENERATE;
-use super::routes::{caller, own_video, submit_action, with_request};
+use super::routes::{VIDEO_ANSWERS, caller, own_video, submit_action, with_request};
 use super::view::video_object;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::http::idempotency::{Keyed, submit_once};
 use crate::http::{blocking, body};
 use crate::platform::Target;
+use crate::store::idempotency::KeyHold;
 use crate::store::task_lookup::Order;
+use crate::store::tokens::Token;
+use crate::store::users::User;
 
 /// Page size when the client names none.
 const DEFAULT_LIMIT: usize = 20;
@@ -147,25 +152,46 @@ fn delete_video(ctx: &Context, headers: &HeaderMap, id: &str) -> Result<Value> {
     Ok(json!({"id": task.task_id, "object": "video.deleted", "deleted": true}))
 }
 
-/// `POST /v1/videos/{id}/remix` `{"prompt"}` → the new video object.
+/// `POST /v1/videos/{id}/remix` `{"prompt"}` → the new video object; with
+/// `Idempotency-Key`, answered once per key (`http/idempotency.rs`).
 pub fn remix(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!(String / "remix")
         .and(warp::post())
+        .and(warp::path::full())
         .and(with_request(ctx))
         .and(body::limited_bytes())
         .and_then(
-            |id: String, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-                blocking(move || remix_video(&ctx, &headers, &id, &bytes))
-                    .await
-                    .map(|v| warp::reply::json(&v).into_response())
+            |id: String, path: FullPath, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
+                blocking(move || remix_request(&ctx, &headers, path.as_str(), &id, &bytes)).await
             },
         )
 }
 
-fn remix_video(ctx: &Context, headers: &HeaderMap, id: &str, bytes: &[u8]) -> Result<Value> {
+/// Authenticates the caller, then remixes once per `Idempotency-Key`.
+fn remix_request(
+    ctx: &Context,
+    headers: &HeaderMap,
+    path: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<Response> {
     let (token, user) = caller(ctx, headers)?;
+    let keyed = Keyed::of(headers, "POST", path, bytes)?;
+    submit_once(ctx, &user, keyed, &VIDEO_ANSWERS, |idempotency| {
+        remix_video(ctx, &token, &user, id, bytes, idempotency)
+    })
+}
+
+fn remix_video(
+    ctx: &Context,
+    token: &Token,
+    user: &User,
+    id: &str,
+    bytes: &[u8],
+    idempotency: Option<&KeyHold>,
+) -> Result<Value> {
     let body: Value = body::parse_json(bytes)?;
-    let source = own_video(ctx, &user, id)?;
+    let source = own_video(ctx, user, id)?;
     if source.status != "SUCCESS" {
         return Err(Error::invalid(format!(
             "video {id} is not completed: only a completed video can be remixed"
@@ -180,7 +206,7 @@ fn remix_video(ctx: &Context, headers: &HeaderMap, id: &str, bytes: &[u8]) -> Re
         "size": props["size"],
         "video_id": source.task_id,
     });
-    submit_action(ctx, &token, &user, REMIX_GENERATE, &fields, None)
+    submit_action(ctx, token, user, REMIX_GENERATE, &fields, None, idempotency)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use serde_json::Value;
 use warp::filters::BoxedFilter;
 use warp::http::HeaderMap;
+use warp::path::FullPath;
 use warp::reply::{Reply, Response};
 use warp::{Filter, Rejection};
 
@@ -16,9 +17,11 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http::auth::bearer;
 use crate::http::error::reject;
+use crate::http::idempotency::{Keyed, Renderer, submit_once};
 use crate::http::{blocking, body, with_ctx};
 use crate::platform::Upload;
 use crate::relay::{self, Submission};
+use crate::store::idempotency::KeyHold;
 use crate::store::tasks::Task;
 use crate::store::tokens::Token;
 use crate::store::users::User;
@@ -66,22 +69,37 @@ pub fn own_video(ctx: &Context, user: &User, id: &str) -> Result<Task> {
 
 /// `POST /v1/videos` (JSON or `multipart/form-data` with `input_reference`)
 /// → the video object, `status: "queued"`.
+/// With `Idempotency-Key`, answered once per key (`http/idempotency.rs`).
 pub fn create(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path::end()
         .and(warp::post())
+        .and(warp::path::full())
         .and(with_request(ctx))
         .and(body::limited_bytes_up_to(MAX_CREATE_BYTES))
         .and_then(create_video)
 }
 
+/// How a submission is answered, stored and replayed: the new video object.
+pub const VIDEO_ANSWERS: Renderer<Value> = Renderer {
+    success: |video| serde_json::to_vec(video).unwrap_or_default(),
+    error: envelope::error_body,
+    recovered: |_, _, task| Ok(video_object(task)),
+};
+
 async fn create_video(
+    path: FullPath,
     headers: HeaderMap,
     ctx: Context,
     bytes: Vec<u8>,
 ) -> std::result::Result<Response, Rejection> {
     // Authenticate before parsing so a bad key is a 401 whatever the body.
     let (c, h) = (ctx.clone(), headers.clone());
-    let (token, user) = blocking(move || caller(&c, &h)).await?;
+    let (token, user, keyed, bytes) = blocking(move || {
+        let (token, user) = caller(&c, &h)?;
+        let keyed = Keyed::of(&h, "POST", path.as_str(), &bytes)?;
+        Ok((token, user, keyed, bytes))
+    })
+    .await?;
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -89,9 +107,12 @@ async fn create_video(
     let (fields, upload) = read_create(content_type.as_deref(), bytes)
         .await
         .map_err(reject)?;
-    blocking(move || submit_video(&ctx, &token, &user, &fields, upload.as_ref()))
-        .await
-        .map(|v| warp::reply::json(&v).into_response())
+    blocking(move || {
+        submit_once(&ctx, &user, keyed, &VIDEO_ANSWERS, |idempotency| {
+            submit_video(&ctx, &token, &user, &fields, upload.as_ref(), idempotency)
+        })
+    })
+    .await
 }
 
 /// Submits a new video job (`fields` as the client sent them) and answers
@@ -102,6 +123,7 @@ pub fn submit_video(
     user: &User,
     fields: &Value,
     upload: Option<&Upload>,
+    idempotency: Option<&KeyHold>,
 ) -> Result<Value> {
     let with_reference = upload.is_some()
         || fields
@@ -113,7 +135,7 @@ pub fn submit_video(
     } else {
         TEXT_GENERATE
     };
-    submit_action(ctx, token, user, action, fields, upload)
+    submit_action(ctx, token, user, action, fields, upload, idempotency)
 }
 
 /// Submits `action` through the relay and answers the new video object.
@@ -124,6 +146,7 @@ pub fn submit_action(
     action: &str,
     fields: &Value,
     upload: Option<&Upload>,
+    idempotency: Option<&KeyHold>,
 ) -> Result<Value> {
     let task_id = relay::submit(
         ctx,
@@ -134,6 +157,7 @@ pub fn submit_action(
             action,
             body: fields,
             upload,
+            idempotency,
         },
     )?;
     Ok(video_object(&own_video(ctx, user, &task_id)?))

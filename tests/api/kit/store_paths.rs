@@ -8,6 +8,7 @@ use serde_json::json;
 use taskcenter::audit::Horizons;
 use taskcenter::domain::{Page, TaskStatus};
 use taskcenter::store::Store;
+use taskcenter::store::idempotency::KeyHold;
 use taskcenter::store::ledger::{self, Failure, Reservation};
 use taskcenter::store::log_list::LogFilter;
 use taskcenter::store::options::PriceQuote;
@@ -105,6 +106,31 @@ pub fn run_all(app: &TestApp) -> Vec<PathRun> {
                 };
                 ledger::settle_failure(s, task.id, status, &failure, now).expect("settle");
             }
+        },
+    );
+    path(
+        "idempotency: claim, reserve_with_key, let go, recover, settle, purge",
+        Reach::Hot,
+        &|s| {
+            let hold = KeyHold {
+                user_id: limited.id,
+                key: "plans".into(),
+                instance: "a-run".into(),
+            };
+            s.claim_idempotency_key(&hold, "hash", 0, now)
+                .expect("claim");
+            let reservation = reservation(&limited, up.channel_id);
+            ledger::reserve_with_key(s, &reservation, Some(&hold), now).expect("reserve");
+            // As a crash leaves it; the next run recovers it from its task.
+            s.let_go_idempotency_key(&hold).expect("let go");
+            let next = KeyHold {
+                instance: "the-next-run".into(),
+                ..hold.clone()
+            };
+            s.claim_idempotency_key(&next, "hash", 0, now)
+                .expect("recover");
+            s.settle_idempotency_key(&next, 200, b"{}").expect("settle");
+            s.purge_idempotency_keys(now + 1, 100).expect("purge");
         },
     );
     path("due_tasks, apply_changes, defer_tasks", Reach::Hot, &|s| {

@@ -19,6 +19,8 @@ use taskcenter::store::ledger::{self, Failure, Reservation};
 use taskcenter::worker::{max_submission_secs, orphan_grace_secs, run_once};
 use taskcenter::{Config, Context};
 
+/// Most idempotency keys one pass purges.
+pub use taskcenter::worker::PURGE_BATCH as KEY_PURGE_BATCH;
 pub use taskcenter::worker::PassReport;
 
 use super::app::{Settings, TestApp};

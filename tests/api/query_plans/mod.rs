@@ -13,9 +13,10 @@ use crate::kit::{Settings, spawn_app_with};
 use rules::problems;
 
 /// Paths whose statements are judged; each must have run some.
-const PATHS: [&str; 9] = [
+const PATHS: [&str; 10] = [
     "audit",
     "ledger::reserve, mark_submitted, settle_failure",
+    "idempotency: claim, reserve_with_key, let go, recover, settle, purge",
     "due_tasks, apply_changes, defer_tasks",
     "timed_out_tasks",
     "orphaned_tasks",

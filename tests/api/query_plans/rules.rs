@@ -7,8 +7,9 @@
 use crate::kit::plans::PlanLine;
 use crate::kit::store_paths::Reach;
 
-/// The tables that grow without bound.
-const BIG_TABLES: [&str; 2] = ["tasks", "logs"];
+/// The tables that grow without bound (idempotency keys: one per keyed
+/// submission over the TTL, a day by default).
+const BIG_TABLES: [&str; 3] = ["tasks", "logs", "idempotency_keys"];
 
 /// Words that may follow a table name in a FROM clause and are no alias.
 const NOT_ALIASES: [&str; 16] = [

@@ -219,6 +219,7 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     // Back to how version 3 stored channels.
     let raw = crate::kit::Db::at(&db);
     raw.execute("ALTER TABLE channels DROP COLUMN model_mapping", []);
+    raw.execute("DROP TABLE idempotency_keys", []);
     raw.execute("PRAGMA user_version = 3", []);
 
     // A command that only reads never migrates: it says what to do.
