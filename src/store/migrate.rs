@@ -188,6 +188,29 @@ fn columns(conn: &Connection, table: &str) -> StoreResult<Vec<String>> {
 mod tests {
     use super::*;
 
+    /// What undoes each entry of [`STEPS`], in the same order: a test takes
+    /// a database back to an older version with [`rewind`].
+    const UNDO: &[&str] = &[
+        "ALTER TABLE tasks DROP COLUMN deleted;",
+        "ALTER TABLE channels DROP COLUMN model_mapping;",
+        "DROP TABLE idempotency_keys;",
+    ];
+
+    /// Takes a database at [`LATEST`] back to `version` (2 or later).
+    fn rewind(conn: &Connection, version: i64) {
+        for undo in UNDO[(version - 2) as usize..].iter().rev() {
+            conn.execute_batch(undo).unwrap();
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+            .unwrap();
+    }
+
+    #[test]
+    fn every_step_has_its_undo() {
+        assert_eq!(UNDO.len(), STEPS.len());
+        assert_eq!(STEPS.len() as i64, LATEST - 2);
+    }
+
     /// The version-1 tables that matter, as they were.
     const V1: &str = "
         CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE,
@@ -212,11 +235,7 @@ mod tests {
         conn.execute_batch(V1).unwrap();
         migrate(&mut conn).unwrap();
         // Back to how version 2 was: no `deleted` column, nor any later one.
-        conn.execute_batch(
-            "ALTER TABLE tasks DROP COLUMN deleted; ALTER TABLE channels DROP COLUMN model_mapping; DROP TABLE idempotency_keys;
-             PRAGMA user_version = 2;",
-        )
-        .unwrap();
+        rewind(&conn, 2);
         migrate(&mut conn).unwrap();
         let (version, deleted): (i64, i64) = (
             conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -238,11 +257,10 @@ mod tests {
         conn.execute_batch(V1).unwrap();
         migrate(&mut conn).unwrap();
         // Back to how version 3 was: channels without `model_mapping`.
+        rewind(&conn, 3);
         conn.execute_batch(
-            "ALTER TABLE channels DROP COLUMN model_mapping;
-             INSERT INTO channels (id, type, name, base_url, key, models, created_at)
-                 VALUES (5, 'sora', 'old', 'https://v.example.com', 'secret', 'sora-2', 1);
-             PRAGMA user_version = 3;",
+            "INSERT INTO channels (id, type, name, base_url, key, models, created_at)
+                 VALUES (5, 'sora', 'old', 'https://v.example.com', 'secret', 'sora-2', 1);",
         )
         .unwrap();
         migrate(&mut conn).unwrap();
