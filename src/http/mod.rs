@@ -17,6 +17,7 @@ mod tasks;
 mod tokens;
 mod user_admin;
 mod users;
+mod webhooks;
 pub mod wire;
 
 use serde::Serialize;
@@ -92,6 +93,7 @@ pub fn routes(
         .or(users::routes(ctx.clone()))
         .or(tasks::routes(ctx.clone()))
         .or(tokens::routes(ctx.clone()))
+        .or(webhooks::routes(ctx.clone()))
         .or(channels::routes(ctx.clone()))
         .or(options::routes(ctx.clone()))
         .or(user_admin::routes(ctx.clone()))

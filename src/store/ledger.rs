@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::error::{StoreError, StoreResult};
 use super::logs::{LOG_CONSUME, NewLog, insert_log};
 use super::options::PriceQuote;
+use super::outbox::{self, Event};
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 use super::{Store, refund};
 use crate::domain::TaskStatus;
@@ -227,7 +228,8 @@ pub fn settle_failure(
     Ok(done)
 }
 
-/// [`settle_failure`] inside the caller's transaction.
+/// [`settle_failure`] inside the caller's transaction; the `task.failed`
+/// webhook event is written with it.
 pub fn settle_failure_in(
     tx: &Transaction<'_>,
     task_row_id: i64,
@@ -261,7 +263,15 @@ pub fn settle_failure_in(
     if n == 0 {
         return Ok(false);
     }
-    refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    let refunded_quota = refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    let subs = outbox::subscribers(tx, task_row_id)?;
+    outbox::record_event(
+        tx,
+        task_row_id,
+        &subs,
+        Event::Failed { refunded_quota },
+        now,
+    )?;
     Ok(true)
 }
 

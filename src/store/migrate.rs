@@ -15,13 +15,53 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
 const STEPS: &[&str] = &[
     // 2 → 3: an owner may delete a task from their own lists (a video).
     "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
+    // 3 → 4: completion webhooks (endpoints and the outbox of deliveries).
+    "CREATE TABLE webhook_endpoints (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER NOT NULL,
+    url              TEXT    NOT NULL,
+    events           TEXT    NOT NULL,                -- space-separated: task.succeeded task.failed task.progress
+    secret           TEXT    NOT NULL,                -- whsec_...: shown once, signs every delivery
+    enabled          INTEGER NOT NULL DEFAULT 1,
+    disabled_reason  TEXT    NOT NULL DEFAULT '',
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX idx_webhook_endpoints_user ON webhook_endpoints(user_id, enabled);
+-- The outbox: one row per event and endpoint, written in the transaction
+-- that settles the task, its payload frozen then.
+CREATE TABLE webhook_deliveries (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    msg_id           TEXT    NOT NULL,                -- webhook-id: msg_ + 32 alphanumerics (190 random bits), the same on every retry
+    endpoint_id      INTEGER NOT NULL,
+    event_type       TEXT    NOT NULL,
+    task_row_id      INTEGER NOT NULL,
+    task_id          TEXT    NOT NULL,
+    payload          TEXT    NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending', -- pending, delivered, failed
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL,
+    last_status      INTEGER NOT NULL DEFAULT 0,      -- last HTTP status, 0 = none (no answer)
+    response_excerpt TEXT    NOT NULL DEFAULT '',     -- the first 256 bytes of the last answer or error
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+-- The delivery thread: only pending rows, so it stays as small as the backlog.
+CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries(next_attempt_at_ms)
+    WHERE status = 'pending';
+-- Per-task order (an earlier pending row of the same endpoint and task
+-- holds back the later ones) and the endpoint's list, newest first.
+CREATE INDEX idx_webhook_deliveries_order ON webhook_deliveries(endpoint_id, task_row_id, id)
+    WHERE status = 'pending';
+CREATE INDEX idx_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -195,9 +235,12 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(V1).unwrap();
         migrate(&mut conn).unwrap();
-        // Back to how version 2 was: no `deleted` column.
-        conn.execute_batch("ALTER TABLE tasks DROP COLUMN deleted; PRAGMA user_version = 2;")
-            .unwrap();
+        // Back to how version 2 was: no `deleted` column, no webhooks.
+        conn.execute_batch(
+            "ALTER TABLE tasks DROP COLUMN deleted; DROP TABLE webhook_deliveries;
+             DROP TABLE webhook_endpoints; PRAGMA user_version = 2;",
+        )
+        .unwrap();
         migrate(&mut conn).unwrap();
         let (version, deleted): (i64, i64) = (
             conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -211,6 +254,25 @@ mod tests {
         );
         assert_eq!((version, deleted), (LATEST, 0));
         migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn a_version_3_database_gets_the_webhook_tables() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, LATEST);
+        assert_eq!(columns(&conn, "webhook_deliveries").unwrap().len(), 14);
+        assert!(!columns(&conn, "webhook_endpoints").unwrap().is_empty());
     }
 
     #[test]
