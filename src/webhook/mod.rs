@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 pub use deliver::{DeliveryReport, MAX_ATTEMPTS, SCHEDULE, Sender, run_once};
 
 use crate::context::Context;
+use crate::worker::sleep_unless_stopped;
 
 /// How long the thread rests after a pass that found nothing due.
 const IDLE: Duration = Duration::from_millis(200);
@@ -78,16 +79,5 @@ impl Deliveries {
                 log::warn!("webhook thread still waiting on an endpoint; leaving it");
             }
         }
-    }
-}
-
-fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
-    let deadline = Instant::now() + total;
-    while !flag.load(Ordering::SeqCst) {
-        let now = Instant::now();
-        if now >= deadline {
-            return;
-        }
-        std::thread::sleep((deadline - now).min(Duration::from_millis(50)));
     }
 }
