@@ -29,9 +29,10 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .or(resend(ctx))
 }
 
-/// An endpoint body: every field optional; `id` names the endpoint to update.
+/// An endpoint body: every field optional; `id` names the endpoint to
+/// update. Other fields are ignored, so a listed endpoint can be sent back
+/// as it came (like a key).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct EndpointBody {
     id: Option<i64>,
     url: Option<String>,
