@@ -1,4 +1,4 @@
--- taskcenter schema, version 5 (src/store/migrate.rs LATEST).
+-- taskcenter schema, version 6 (src/store/migrate.rs LATEST).
 -- This file is the single source of the schema of a new database: it is
 -- embedded in the binary and applied to an empty database, which is then at
 -- the latest version. Older databases are brought here by the numbered
@@ -153,6 +153,45 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (user_id, key)
 );
 CREATE INDEX idx_idempotency_keys_created ON idempotency_keys(created_at);
+-- Completion webhooks: a user's endpoints, and the outbox of deliveries.
+CREATE TABLE webhook_endpoints (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER NOT NULL,
+    url              TEXT    NOT NULL,
+    events           TEXT    NOT NULL,                -- space-separated: task.succeeded task.failed task.progress
+    secret           TEXT    NOT NULL,                -- whsec_...: shown once, signs every delivery
+    enabled          INTEGER NOT NULL DEFAULT 1,
+    disabled_reason  TEXT    NOT NULL DEFAULT '',
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX idx_webhook_endpoints_user ON webhook_endpoints(user_id, enabled);
+-- The outbox: one row per event and endpoint, written in the transaction
+-- that settles the task, its payload frozen then.
+CREATE TABLE webhook_deliveries (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    msg_id           TEXT    NOT NULL,                -- webhook-id: msg_ + 32 alphanumerics (190 random bits), the same on every retry
+    endpoint_id      INTEGER NOT NULL,
+    event_type       TEXT    NOT NULL,
+    task_row_id      INTEGER NOT NULL,
+    task_id          TEXT    NOT NULL,
+    payload          TEXT    NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending', -- pending, delivered, failed
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL,
+    last_status      INTEGER NOT NULL DEFAULT 0,      -- last HTTP status, 0 = none (no answer)
+    response_excerpt TEXT    NOT NULL DEFAULT '',     -- the first 256 bytes of the last answer or error
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+-- The delivery thread: only pending rows, so it stays as small as the backlog.
+CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries(next_attempt_at_ms)
+    WHERE status = 'pending';
+-- Per-task order (an earlier pending row of the same endpoint and task
+-- holds back the later ones) and the endpoint's list, newest first.
+CREATE INDEX idx_webhook_deliveries_order ON webhook_deliveries(endpoint_id, task_row_id, id)
+    WHERE status = 'pending';
+CREATE INDEX idx_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
 
 -- Run-time options (ModelPrice, GroupRatio), values are JSON text.
 CREATE TABLE options (

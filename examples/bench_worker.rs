@@ -3,6 +3,11 @@
 //!
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome success
 //! cargo run --release --example bench_worker -- --tasks 100000 --outcome failure
+//! cargo run --release --example bench_worker -- --tasks 100000 --webhook-endpoint
+//!
+//! With `--webhook-endpoint` the tasks' owner has one endpoint registered
+//! (for every event), so each settlement also writes its outbox row; no
+//! delivery thread runs.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -13,6 +18,7 @@ use mock_upstreams::{Mock, MockConfig};
 use serde_json::json;
 use taskcenter::clock::{Clock, SystemClock};
 use taskcenter::domain::TaskStatus;
+use taskcenter::domain::webhook::{EventSet, WebhookEvent};
 use taskcenter::store::Store;
 use taskcenter::store::channels::ChannelFields;
 use taskcenter::store::tasks::NewTask;
@@ -33,6 +39,9 @@ struct Args {
     /// Ids per fetch.
     #[arg(long, default_value_t = 100)]
     fetch_batch: usize,
+    /// Register one webhook endpoint for the tasks' owner.
+    #[arg(long)]
+    webhook_endpoint: bool,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -54,6 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         username: "bench".into(),
         ..Default::default()
     })?;
+    if args.webhook_endpoint {
+        let events = EventSet::finals().with(WebhookEvent::Progress);
+        store.create_endpoint(user.id, "https://receiver.example/hook", events)?;
+    }
     let mut channel_ids = Vec::new();
     for i in 0..args.channels {
         let c = store.create_channel(&ChannelFields {
@@ -100,6 +113,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config {
         fetch_batch: args.fetch_batch,
         upstream_timeout_secs: 30,
+        // The mock listens on loopback.
+        allow_private_upstreams: true,
         ..Config::default()
     };
     let ctx = Context::new(store.clone(), config, Arc::new(SystemClock));
@@ -115,14 +130,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let secs = started.elapsed().as_secs_f64();
     let conn = store.conn()?;
-    let (done, refunds): (i64, i64) = conn.query_row(
+    let (done, refunds, events): (i64, i64, i64) = conn.query_row(
         "SELECT (SELECT COUNT(*) FROM tasks WHERE status IN ('SUCCESS','FAILURE')),
-                (SELECT COUNT(*) FROM logs WHERE type = 6)",
+                (SELECT COUNT(*) FROM logs WHERE type = 6),
+                (SELECT COUNT(*) FROM webhook_deliveries)",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     println!(
-        "outcome {}: settled {done} tasks ({refunds} refunds) in {secs:.2}s over {passes} pass(es): {:.0} tasks/s",
+        "outcome {}: settled {done} tasks ({refunds} refunds, {events} webhook events) in {secs:.2}s over {passes} pass(es): {:.0} tasks/s",
         args.outcome,
         done as f64 / secs
     );

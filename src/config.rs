@@ -95,10 +95,35 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
     pub idempotency_ttl_secs: u64,
 
+    /// Allow webhook endpoints on loopback, private, link-local and metadata
+    /// addresses. Without it such a URL is refused when registered, and a
+    /// delivery whose host resolves only to such addresses fails.
+    #[arg(long, env = "TASKCENTER_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// The unit of the webhook retry schedule, in milliseconds: a failed
+    /// delivery is tried again after base × 1, 60, 360, 1440, 3600, 7200,
+    /// 10080, 14400 and 17280 (5 s … 24 h at the default), with jitter;
+    /// after the last, the endpoint is disabled.
+    #[arg(long, env = "TASKCENTER_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..=3_600_000))]
+    pub webhook_retry_base_ms: u64,
+
+    /// Timeout of one webhook delivery, in seconds, per stage (connect,
+    /// send, answer).
+    #[arg(long, env = "TASKCENTER_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..=300))]
+    pub webhook_timeout_secs: u64,
+
     /// Whether `run` starts the polling worker thread (tests drive the
     /// worker by hand instead).
     #[arg(skip = true)]
     pub worker: bool,
+
+    /// Whether `run` starts the webhook delivery thread (tests drive
+    /// deliveries by hand instead).
+    #[arg(skip = true)]
+    pub webhook_sender: bool,
 }
 
 impl Config {

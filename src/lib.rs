@@ -9,6 +9,8 @@
 //!   client-facing routes, envelope, views and aliases.
 //! - [`relay`]: charging, channel choice and submission with retries.
 //! - [`worker`]: the polling loop, timeouts and refunds of failed tasks.
+//! - [`webhook`]: the delivery thread of completion webhooks and their
+//!   signatures (the events are written by the store when tasks settle).
 //! - [`policy`]: who may do what (roles), for HTTP and CLI alike.
 //! - [`store`]: the SQLite store; owns every SQL statement and transaction
 //!   (`store::ledger` is where quota moves).
@@ -33,6 +35,7 @@ pub mod relay;
 pub mod secrets;
 pub mod shutdown;
 pub mod store;
+pub mod webhook;
 pub mod worker;
 
 use std::future::Future;
@@ -41,9 +44,10 @@ use std::time::Duration;
 pub use config::Config;
 pub use context::Context;
 
-/// Serves the API on `listener` (and runs the worker unless the config
-/// says not to) until `shutdown` resolves, then lets in-flight requests
-/// finish and stops the worker between transactions.
+/// Serves the API on `listener` (and runs the worker and the webhook
+/// delivery thread unless the config says not to) until `shutdown`
+/// resolves, then lets in-flight requests finish and stops both threads
+/// between transactions.
 pub async fn run(
     listener: tokio::net::TcpListener,
     ctx: Context,
@@ -60,6 +64,17 @@ pub async fn run(
     } else {
         None
     };
+    let deliveries = if ctx.config.webhook_sender {
+        match webhook::Deliveries::spawn(ctx.clone()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                log::error!("cannot start the webhook delivery thread: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     warp::serve(http::routes(ctx))
         .incoming(listener)
         .graceful(shutdown)
@@ -67,5 +82,8 @@ pub async fn run(
         .await;
     if let Some(w) = worker {
         let _ = tokio::task::spawn_blocking(move || w.stop(Duration::from_secs(3))).await;
+    }
+    if let Some(d) = deliveries {
+        let _ = tokio::task::spawn_blocking(move || d.stop(Duration::from_secs(3))).await;
     }
 }

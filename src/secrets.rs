@@ -39,6 +39,25 @@ pub fn new_task_id() -> String {
     format!("task_{}", random_alphanumeric(32))
 }
 
+/// A webhook message id (`webhook-id`): `msg_` + 32 alphanumerics.
+pub fn new_webhook_msg_id() -> String {
+    format!("msg_{}", random_alphanumeric(32))
+}
+
+/// A webhook signing secret as Standard Webhooks spells it: `whsec_` and
+/// the base64 of 32 random bytes (the HMAC key is the decoded bytes).
+pub fn new_webhook_secret() -> String {
+    use base64::Engine;
+    let mut key = [0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        panic!("operating system random generator failed");
+    }
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
 /// Hex SHA-256 of a secret. The secrets are long random strings, so a fast
 /// hash is enough: there is nothing to brute-force.
 pub fn hash_secret(secret: &str) -> String {

@@ -1,7 +1,8 @@
 //! Which network addresses an upstream may not have: loopback, private,
 //! link-local (cloud metadata at 169.254.169.254 included), shared and
 //! unspecified ranges. An administrator who could point a channel there
-//! could make taskcenter reach the host's own services.
+//! could make taskcenter reach the host's own services; so could a user
+//! whose webhook endpoint were there.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 
@@ -46,9 +47,21 @@ fn is_private_v6(ip: Ipv6Addr) -> bool {
 /// A name that does not resolve now passes: every connection checks the
 /// addresses it resolves to again.
 pub fn check_public_base_url(base_url: &str) -> Result<(), Invalid> {
-    let uri: warp::http::Uri = base_url
+    match private_address_of(base_url)? {
+        Some(ip) => Err(Invalid::new(format!(
+            "base_url {base_url} points to a private address ({ip}); start the server with \
+             --allow-private-upstreams to allow loopback, private and link-local upstreams"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The first private address the host of `url` is or resolves to now, if
+/// any (a name that does not resolve has none).
+pub fn private_address_of(url: &str) -> Result<Option<IpAddr>, Invalid> {
+    let uri: warp::http::Uri = url
         .parse()
-        .map_err(|_| Invalid::new(format!("invalid base_url '{base_url}'")))?;
+        .map_err(|_| Invalid::new(format!("invalid URL '{url}'")))?;
     let host = uri.host().unwrap_or("").trim_matches(['[', ']']);
     let port = uri
         .port_u16()
@@ -64,13 +77,7 @@ pub fn check_public_base_url(base_url: &str) -> Result<(), Invalid> {
             .map(|it| it.map(|a| a.ip()).collect())
             .unwrap_or_default(),
     };
-    match addrs.into_iter().find(|ip| is_private(*ip)) {
-        Some(ip) => Err(Invalid::new(format!(
-            "base_url {base_url} points to a private address ({ip}); start the server with \
-             --allow-private-upstreams to allow loopback, private and link-local upstreams"
-        ))),
-        None => Ok(()),
-    }
+    Ok(addrs.into_iter().find(|ip| is_private(*ip)))
 }
 
 #[cfg(test)]

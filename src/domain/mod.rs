@@ -11,6 +11,7 @@ pub mod query;
 pub mod quota;
 pub mod role;
 pub mod status;
+pub mod webhook;
 
 pub use base_url::parse_base_url;
 pub use idempotency_key::IdempotencyKey;

@@ -19,6 +19,7 @@ mod tasks;
 mod tokens;
 mod user_admin;
 mod users;
+mod webhooks;
 pub mod wire;
 
 use serde::Serialize;
@@ -95,6 +96,7 @@ pub fn routes(
         .or(tasks::routes(ctx.clone()))
         .or(repair::routes(ctx.clone()))
         .or(tokens::routes(ctx.clone()))
+        .or(webhooks::routes(ctx.clone()))
         .or(channels::routes(ctx.clone()))
         .or(options::routes(ctx.clone()))
         .or(user_admin::routes(ctx.clone()))

@@ -128,3 +128,37 @@ where
         .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q, true)));
     mine.or(every).unify()
 }
+
+/// A handler of the caller, the id in the path and the query string.
+pub fn with_id_query<R, C, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, &str, &QueryParams) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Route<(String,)>,
+    C: Route<(Caller,)>,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and(query())
+        .and_then(move |id: String, c: Caller, q: QueryParams| answer(move || handler(&c, &id, &q)))
+}
+
+/// A handler of the caller and the two ids in the path (a record and one
+/// of its parts).
+pub fn with_two_ids<R, C, T>(
+    route: R,
+    caller: C,
+    handler: fn(&Caller, &str, &str) -> Result<T>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Route<(String, String)>,
+    C: Route<(Caller,)>,
+    T: Serialize + Send + 'static,
+{
+    route
+        .and(caller)
+        .and_then(move |a: String, b: String, c: Caller| answer(move || handler(&c, &a, &b)))
+}

@@ -208,9 +208,7 @@ pub fn agent(settings: &UpstreamSettings) -> ureq::Agent {
         .proxy(proxy)
         .max_idle_connections_per_host(64)
         .build();
-    let resolver = GuardedResolver {
-        allow_private: settings.allow_private,
-    };
+    let resolver = GuardedResolver::new(settings.allow_private, "--allow-private-upstreams");
     ureq::Agent::with_parts(
         config,
         ureq::unversioned::transport::DefaultConnector::default(),
@@ -219,11 +217,24 @@ pub fn agent(settings: &UpstreamSettings) -> ureq::Agent {
 }
 
 /// Resolves like ureq does, then drops private addresses unless allowed:
-/// the check of a channel's base URL made when it was saved, made again
-/// against what the name resolves to now.
+/// the check of a channel's base URL (or a webhook endpoint's URL) made
+/// when it was saved, made again against what the name resolves to now.
 #[derive(Debug)]
-struct GuardedResolver {
+pub struct GuardedResolver {
     allow_private: bool,
+    /// The server flag that allows them, named in the refusal.
+    flag: &'static str,
+}
+
+impl GuardedResolver {
+    /// A resolver that keeps private addresses only when `allow_private`;
+    /// its refusal names `flag`.
+    pub fn new(allow_private: bool, flag: &'static str) -> Self {
+        GuardedResolver {
+            allow_private,
+            flag,
+        }
+    }
 }
 
 impl Resolver for GuardedResolver {
@@ -246,8 +257,9 @@ impl Resolver for GuardedResolver {
                 std::io::ErrorKind::PermissionDenied,
                 format!(
                     "{} resolves only to private addresses (start the server with \
-                     --allow-private-upstreams to allow them)",
-                    uri.host().unwrap_or("the upstream")
+                     {} to allow them)",
+                    uri.host().unwrap_or("the host"),
+                    self.flag
                 ),
             )));
         }

@@ -9,6 +9,7 @@ use super::error::{StoreError, StoreResult};
 use super::idempotency::{self, KeyHold};
 use super::logs::{LOG_CONSUME, NewLog, insert_log};
 use super::options::PriceQuote;
+use super::outbox::{self, Event};
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
 use super::{Store, refund};
 use crate::domain::TaskStatus;
@@ -243,7 +244,8 @@ pub fn settle_failure(
     Ok(done)
 }
 
-/// [`settle_failure`] inside the caller's transaction.
+/// [`settle_failure`] inside the caller's transaction; the `task.failed`
+/// webhook event is written with it.
 pub fn settle_failure_in(
     tx: &Transaction<'_>,
     task_row_id: i64,
@@ -277,7 +279,15 @@ pub fn settle_failure_in(
     if n == 0 {
         return Ok(false);
     }
-    refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    let refunded_quota = refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    let subs = outbox::subscribers(tx, task_row_id)?;
+    outbox::record_event(
+        tx,
+        task_row_id,
+        &subs,
+        Event::Failed { refunded_quota },
+        now,
+    )?;
     Ok(true)
 }
 

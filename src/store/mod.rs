@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod backup;
 pub mod channels;
+pub mod deliveries;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -16,6 +17,7 @@ pub mod log_list;
 pub mod logs;
 mod migrate;
 pub mod options;
+mod outbox;
 pub mod poll;
 mod refund;
 pub mod repair;
@@ -25,6 +27,7 @@ pub mod tasks;
 pub mod tokens;
 pub mod user_admin;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -188,6 +191,11 @@ impl Store {
     /// Now in unix seconds, from the store's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Now in unix milliseconds, from the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Starts a `BEGIN IMMEDIATE` transaction on `conn`: the write lock is

@@ -1,12 +1,14 @@
 //! What the worker reads and writes: due tasks, sweeps, and batched updates
 //! whose moves to a final status are conditional on the status read.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use super::error::StoreResult;
 use super::ledger::{Failure, settle_failure_in};
+use super::outbox::{self, Event};
 use crate::domain::TaskStatus;
+use crate::domain::webhook::WebhookEvent;
 
 /// Statuses the worker still cares about.
 const IN_FLIGHT: &str = "('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')";
@@ -101,6 +103,8 @@ impl Store {
 
     /// Applies a batch of changes in one transaction. FAILURE goes through
     /// the refunding settlement; every update is conditional on `expected`.
+    /// Webhook events (success, and progress for endpoints that want it)
+    /// are written in the same transaction.
     pub fn apply_changes(&self, changes: &[TaskChange], now: i64) -> StoreResult<Applied> {
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
@@ -122,6 +126,18 @@ impl Store {
                 }
                 continue;
             }
+            let subs = outbox::subscribers(&tx, c.id)?;
+            // A progress event only when something moved: the worker
+            // writes a change for every answer, moved or not.
+            let before = if subs.want(WebhookEvent::Progress) && c.status != TaskStatus::Success {
+                tx.prepare_cached("SELECT status, progress FROM tasks WHERE id = ?1")?
+                    .query_row(params![c.id], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?
+            } else {
+                None
+            };
             let n = tx
                 .prepare_cached(
                     "UPDATE tasks SET status = ?3, progress = ?4, updated_at = ?5,
@@ -146,6 +162,11 @@ impl Store {
                 out.updated += 1;
                 if c.status == TaskStatus::Success {
                     out.succeeded += 1;
+                    outbox::record_event(&tx, c.id, &subs, Event::Succeeded, now)?;
+                } else if before.is_some_and(|(status, progress)| {
+                    status != c.status.as_str() || progress != c.progress
+                }) {
+                    outbox::record_event(&tx, c.id, &subs, Event::Progress, now)?;
                 }
             } else {
                 out.raced += 1;

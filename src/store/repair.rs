@@ -8,6 +8,7 @@ use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::ledger::{Failure, read_task, settle_failure_in};
 use super::logs::{LOG_SYSTEM, NewLog, insert_log};
+use super::outbox::{self, Event};
 use super::tasks::{TASK_COLUMN_COUNT, TASK_COLUMNS, Task, task_from_row};
 use crate::domain::{Invalid, TaskStatus};
 
@@ -119,13 +120,19 @@ impl Store {
                 now,
             )?,
             _ => {
-                tx.prepare_cached(
-                    "UPDATE tasks SET status = 'SUCCESS', progress = '100%', finish_time = ?3,
-                        updated_at = ?3
-                     WHERE id = ?1 AND status = ?2 AND refunded = 0",
-                )?
-                .execute(params![row_id, current.as_str(), now])?
-                    == 1
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE tasks SET status = 'SUCCESS', progress = '100%', finish_time = ?3,
+                            updated_at = ?3
+                         WHERE id = ?1 AND status = ?2 AND refunded = 0",
+                    )?
+                    .execute(params![row_id, current.as_str(), now])?;
+                if n == 1 {
+                    // The owner's webhooks hear of it as of the worker's success.
+                    let subs = outbox::subscribers(&tx, row_id)?;
+                    outbox::record_event(&tx, row_id, &subs, Event::Succeeded, now)?;
+                }
+                n == 1
             }
         };
         if !settled {

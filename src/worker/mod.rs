@@ -74,7 +74,9 @@ impl Worker {
     }
 }
 
-fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
+/// Sleeps for `total`, or less when `flag` is set meanwhile (the delivery
+/// thread rests the same way).
+pub(crate) fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
     let deadline = Instant::now() + total;
     while !flag.load(Ordering::SeqCst) {
         let now = Instant::now();

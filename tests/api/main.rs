@@ -24,6 +24,7 @@ mod task_list;
 mod tokens;
 mod users;
 mod video;
+mod webhooks;
 mod worker;
 
 use mock_upstreams as mock;

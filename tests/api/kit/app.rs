@@ -43,6 +43,9 @@ pub struct Settings {
     fetch_concurrency: Option<usize>,
     private_upstreams: bool,
     audit_time_limit_ms: Option<u64>,
+    webhook_sender: bool,
+    private_webhooks: bool,
+    webhook_retry_base_ms: Option<u64>,
 }
 
 impl Default for Settings {
@@ -58,6 +61,9 @@ impl Default for Settings {
             fetch_concurrency: None,
             private_upstreams: true,
             audit_time_limit_ms: None,
+            webhook_sender: true,
+            private_webhooks: true,
+            webhook_retry_base_ms: None,
         }
     }
 }
@@ -75,10 +81,12 @@ impl Settings {
 
     /// The worker tests' server: no worker thread, the test runs each pass
     /// on the manual clock (see `kit::worker`); tasks are polled every
-    /// second, time out after 600 s, and upstream calls after 2 s.
+    /// second, time out after 600 s, and upstream calls after 2 s. No
+    /// webhook delivery thread either: tests deliver by hand too.
     pub fn manual() -> Settings {
         Settings::default()
             .without_worker()
+            .without_webhook_sender()
             .poll_interval_ms(MANUAL_POLL_INTERVAL_MS as u64)
             .task_timeout_secs(MANUAL_TASK_TIMEOUT_SECS as u64)
             .upstream_timeout_secs(2)
@@ -140,6 +148,27 @@ impl Settings {
         self
     }
 
+    /// No webhook delivery thread in the server (`kit::webhooks` delivers
+    /// on the manual clock instead).
+    pub fn without_webhook_sender(mut self) -> Self {
+        self.webhook_sender = false;
+        self
+    }
+
+    /// Webhook endpoints on loopback and private addresses refused, as a
+    /// server started without `--allow-private-webhooks` does (the kit
+    /// allows them by default: its receivers listen on loopback).
+    pub fn without_private_webhooks(mut self) -> Self {
+        self.private_webhooks = false;
+        self
+    }
+
+    /// The unit of the webhook retry schedule.
+    pub fn webhook_retry_base_ms(mut self, ms: u64) -> Self {
+        self.webhook_retry_base_ms = Some(ms);
+        self
+    }
+
     /// How long `GET /api/audit` may read.
     pub fn audit_time_limit_ms(mut self, ms: u64) -> Self {
         self.audit_time_limit_ms = Some(ms);
@@ -165,6 +194,11 @@ impl Settings {
                 .audit_time_limit_ms
                 .unwrap_or(default.audit_time_limit_ms),
             fetch_concurrency: self.fetch_concurrency.unwrap_or(default.fetch_concurrency),
+            webhook_sender: self.webhook_sender,
+            allow_private_webhooks: self.private_webhooks,
+            webhook_retry_base_ms: self
+                .webhook_retry_base_ms
+                .unwrap_or(default.webhook_retry_base_ms),
             ..default
         }
     }

@@ -12,6 +12,8 @@
 //! - [`worker`]: worker passes on a manual clock, the payer and its balances.
 //! - [`process`]: the compiled binary: `serve` as a child, CLI commands.
 //! - [`rng`]: a seeded generator for randomised tests.
+//! - [`receiver`]: a webhook receiver over real HTTP, and signature checks.
+//! - [`webhooks`]: endpoints through the API, deliveries on the manual clock.
 //! - [`plans`]: statements caught as the store runs them, and their plans.
 //! - [`store_paths`]: every hot or periodic store path, run on a traced store.
 
@@ -22,10 +24,12 @@ pub mod fixtures;
 pub mod http;
 pub mod plans;
 pub mod process;
+pub mod receiver;
 pub mod rng;
 pub mod store_paths;
 pub mod upstream;
 pub mod video;
+pub mod webhooks;
 pub mod worker;
 
 pub use app::{ROOT_TOKEN, Settings, TestApp, spawn_app, spawn_app_with};

@@ -51,6 +51,11 @@ impl Passes {
         Passes { clock, ctx }
     }
 
+    /// The passes' context, on their manual clock.
+    pub(super) fn context(&self) -> Context {
+        self.on(&self.clock)
+    }
+
     /// The passes' context on another clock.
     fn on(&self, clock: &ManualClock) -> Context {
         let ctx = &self.ctx;

@@ -308,3 +308,36 @@ fn doctor_names_each_problem_on_its_own_line_and_exits_1() {
     let out = taskcenter(&["doctor", "--db", "/nonexistent/taskcenter.db"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
 }
+
+#[test]
+fn hand_settlements_reach_the_owners_webhooks_like_the_workers() {
+    let (app, _up, payer) = spawn_payer_app(Settings::manual(), mock());
+    app.register_endpoint(
+        &payer.headers,
+        "http://127.0.0.1:9/hook",
+        &["task.succeeded", "task.failed"],
+    );
+    let won = app.submit_tracked(&payer.key);
+    let lost = app.submit_tracked(&payer.key);
+    let (status, body) = settle(&app, &won.task_id, &json!({"status": "SUCCESS"}));
+    assert_ok(status, &body);
+    let (status, body) = settle(
+        &app,
+        &lost.task_id,
+        &json!({"status": "FAILURE", "reason": "by hand"}),
+    );
+    assert_ok(status, &body);
+    let events: Vec<(String, String)> = app.db.rows(
+        "SELECT task_id, event_type FROM webhook_deliveries ORDER BY id",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(
+        events,
+        vec![
+            (won.task_id.clone(), "task.succeeded".to_string()),
+            (lost.task_id.clone(), "task.failed".to_string()),
+        ],
+        "one outbox row per hand settlement, written with it"
+    );
+}

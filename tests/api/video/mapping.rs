@@ -220,6 +220,8 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     let raw = crate::kit::Db::at(&db);
     raw.execute("ALTER TABLE channels DROP COLUMN model_mapping", []);
     raw.execute("DROP TABLE idempotency_keys", []);
+    raw.execute("DROP TABLE webhook_deliveries", []);
+    raw.execute("DROP TABLE webhook_endpoints", []);
     raw.execute("PRAGMA user_version = 3", []);
 
     // A command that only reads never migrates: it says what to do.
