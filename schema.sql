@@ -91,7 +91,8 @@ CREATE TABLE tasks (
     poll_attempts    INTEGER NOT NULL DEFAULT 0,
     poll_failures    INTEGER NOT NULL DEFAULT 0,
     fail_detail      TEXT    NOT NULL DEFAULT '',     -- why it failed, for admins only (upstream detail)
-    deleted          INTEGER NOT NULL DEFAULT 0       -- 1: the owner deleted it (a video); row and ledger stay
+    deleted          INTEGER NOT NULL DEFAULT 0,      -- 1: the owner deleted it (a video); row and ledger stay
+    callback_url     TEXT    NOT NULL DEFAULT ''      -- the task's own webhook URL (callBackUrl, webhook_url); '' = none
 );
 -- Task lists (list_tasks in src/store/tasks.rs; figures in BENCHMARKS.md).
 -- A list is a COUNT(*) of the matches and a page of ids newest first; each
@@ -181,6 +182,7 @@ CREATE TABLE webhook_deliveries (
     next_attempt_at_ms INTEGER NOT NULL,
     last_status      INTEGER NOT NULL DEFAULT 0,      -- last HTTP status, 0 = none (no answer)
     response_excerpt TEXT    NOT NULL DEFAULT '',     -- the first 256 bytes of the last answer or error
+    url              TEXT    NOT NULL DEFAULT '',     -- a task's own callback URL; '' = the endpoint's
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );

@@ -589,6 +589,7 @@ fn store_submission(
             model_name: "suno_music".into(),
             quote,
             properties: serde_json::json!({"model": "suno_music", "prompt": "bench"}),
+            callback_url: String::new(),
         },
         now,
     )

@@ -11,8 +11,7 @@ use super::auth::{self, Caller};
 use super::envelope::{PageData, page_data};
 use super::{path_id, wire};
 use crate::context::Context;
-use crate::domain::address::private_address_of;
-use crate::domain::webhook::{EventSet, parse_webhook_url};
+use crate::domain::webhook::EventSet;
 use crate::domain::{Page, QueryParams};
 use crate::error::{Error, Result};
 use crate::store::deliveries::Delivery;
@@ -40,19 +39,8 @@ struct EndpointBody {
     enabled: Option<bool>,
 }
 
-/// A URL deliveries may go to: http(s), and a public host unless the
-/// server runs with `--allow-private-webhooks`.
 fn checked_url(c: &Caller, url: &str) -> Result<String> {
-    let url = parse_webhook_url(url)?;
-    if !c.ctx.config.allow_private_webhooks
-        && let Some(ip) = private_address_of(&url)?
-    {
-        return Err(Error::invalid(format!(
-            "url {url} points to a private address ({ip}); webhook endpoints must be public \
-             unless the server runs with --allow-private-webhooks"
-        )));
-    }
-    Ok(url)
+    crate::webhook::public_url(&c.ctx.config, url)
 }
 
 /// `POST /api/webhook/` `{"url", "events"?: [...]}` → `{"id","url","events","enabled","secret"}`;

@@ -63,6 +63,12 @@ pub trait Platform: Send + Sync {
     /// upstream.
     fn prepare(&self, action: &str, body: &Value) -> Result<PreparedJob, Invalid>;
 
+    /// The body field where a client names the task's own webhook URL
+    /// (Suno's `callBackUrl`, OpenAI's `webhook_url`); never sent upstream.
+    fn callback_field(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Points a continuation at the original job's upstream id.
     fn link_parent(&self, _job: &mut PreparedJob, _parent_upstream_id: &str) {}
 

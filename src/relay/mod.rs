@@ -86,6 +86,10 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
         .ok_or_else(|| Error::Internal(format!("unknown platform {platform_name}")))?;
     let mut job = platform.prepare(action, body)?;
     job.upload = upload.cloned();
+    let callback_url = match platform.callback_field() {
+        Some(field) => crate::webhook::callback_url(store, config, user.id, field, body)?,
+        None => String::new(),
+    };
     let priced = match &job.price_variant {
         Some(variant) if store.has_price(variant)? => variant.as_str(),
         _ => job.model.as_str(),
@@ -137,6 +141,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             model_name: job.model.clone(),
             quote,
             properties: job.properties.clone(),
+            callback_url,
         },
         idempotency,
         now,

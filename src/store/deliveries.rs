@@ -27,6 +27,9 @@ pub struct DueDelivery {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: i64,
+    /// A task's own callback URL, not the endpoint's: failing it for good
+    /// does not disable the endpoint.
+    pub callback: bool,
 }
 
 impl std::fmt::Debug for DueDelivery {
@@ -60,6 +63,8 @@ pub struct Attempt {
     pub id: i64,
     /// Its endpoint.
     pub endpoint_id: i64,
+    /// Whether it went to a task's own callback URL.
+    pub callback: bool,
     /// The HTTP status answered, 0 when none came.
     pub http_status: u16,
     /// The start of the answer's body or of the error.
@@ -93,6 +98,9 @@ pub struct Delivery {
     pub created_at: i64,
     /// Unix s.
     pub updated_at: i64,
+    /// The task's own callback URL it went to; empty when it went to the
+    /// endpoint's URL.
+    pub callback_url: String,
 }
 
 fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
@@ -108,6 +116,7 @@ fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         next_attempt_at_ms: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        callback_url: r.get(11)?,
     })
 }
 
@@ -119,14 +128,15 @@ impl Store {
         let conn = self.conn()?;
         let rows = conn
             .prepare_cached(
-                "SELECT d.id, d.msg_id, d.endpoint_id, e.url, e.secret, d.payload, d.attempts
+                "SELECT d.id, d.msg_id, d.endpoint_id, CASE WHEN d.url = '' THEN e.url ELSE d.url END,
+                        e.secret, d.payload, d.attempts, d.url != ''
                  FROM webhook_deliveries d INDEXED BY idx_webhook_deliveries_due
                  JOIN webhook_endpoints e ON e.id = d.endpoint_id
                  WHERE d.status = 'pending' AND d.next_attempt_at_ms <= ?1 AND e.enabled = 1
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                        INDEXED BY idx_webhook_deliveries_order
                        WHERE p.endpoint_id = d.endpoint_id AND p.task_row_id = d.task_row_id
-                         AND p.status = 'pending' AND p.id < d.id)
+                         AND p.status = 'pending' AND p.id < d.id AND p.url = d.url)
                  ORDER BY d.next_attempt_at_ms LIMIT +?2",
             )?
             .query_map(params![now_ms, limit as i64], |r| {
@@ -138,6 +148,7 @@ impl Store {
                     secret: r.get(4)?,
                     payload: r.get(5)?,
                     attempts: r.get(6)?,
+                    callback: r.get(7)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -175,7 +186,7 @@ impl Store {
                     a.excerpt,
                     now
                 ])?;
-            if n == 1 && a.next == Next::GiveUp {
+            if n == 1 && a.next == Next::GiveUp && !a.callback {
                 let reason = format!(
                     "delivery {} failed after every retry (last: {})",
                     a.id,
@@ -210,7 +221,7 @@ impl Store {
         let items = conn
             .prepare_cached(
                 "SELECT id, msg_id, event_type, task_id, status, attempts, last_status,
-                    response_excerpt, next_attempt_at_ms, created_at, updated_at
+                    response_excerpt, next_attempt_at_ms, created_at, updated_at, url
                  FROM webhook_deliveries WHERE endpoint_id = ?1
                  ORDER BY id DESC LIMIT ?2 OFFSET ?3",
             )?

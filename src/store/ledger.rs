@@ -35,6 +35,8 @@ pub struct Reservation {
     pub quote: PriceQuote,
     /// What the user asked for.
     pub properties: serde_json::Value,
+    /// The task's own webhook URL (checked by the caller), empty for none.
+    pub callback_url: String,
 }
 
 /// Takes the charge from user and key, inserts the task (NOT_START) and the
@@ -112,8 +114,9 @@ pub fn reserve_with_key(
     tx.prepare_cached(
         "INSERT INTO tasks (created_at, updated_at, task_id, platform, user_id, channel_id, quota, action,
             status, progress, submit_time, properties, data, token_id, model_name, model_price, group_ratio,
-            next_poll_at_ms)
-         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'NOT_START', '0%', ?1, ?8, '{}', ?9, ?10, ?11, ?12, 0)",
+            next_poll_at_ms, callback_url)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'NOT_START', '0%', ?1, ?8, '{}', ?9, ?10, ?11, ?12, 0,
+                 ?13)",
     )?
     .execute(params![
             now,
@@ -127,7 +130,8 @@ pub fn reserve_with_key(
             r.token_id,
             r.model_name,
             r.quote.model_price,
-            r.quote.group_ratio
+            r.quote.group_ratio,
+            r.callback_url
         ])?;
     let row_id = tx.last_insert_rowid();
     if let Some(hold) = key {

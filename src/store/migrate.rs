@@ -66,6 +66,7 @@ CREATE TABLE webhook_deliveries (
     next_attempt_at_ms INTEGER NOT NULL,
     last_status      INTEGER NOT NULL DEFAULT 0,      -- last HTTP status, 0 = none (no answer)
     response_excerpt TEXT    NOT NULL DEFAULT '',     -- the first 256 bytes of the last answer or error
+    url              TEXT    NOT NULL DEFAULT '',     -- a task's own callback URL; '' = the endpoint's
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );
@@ -77,6 +78,7 @@ CREATE INDEX idx_webhook_deliveries_due ON webhook_deliveries(next_attempt_at_ms
 CREATE INDEX idx_webhook_deliveries_order ON webhook_deliveries(endpoint_id, task_row_id, id)
     WHERE status = 'pending';
 CREATE INDEX idx_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+ALTER TABLE tasks ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';
 ",
 ];
 
@@ -234,7 +236,8 @@ mod tests {
         "ALTER TABLE tasks DROP COLUMN deleted;",
         "ALTER TABLE channels DROP COLUMN model_mapping;",
         "DROP TABLE idempotency_keys;",
-        "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints;",
+        "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints;
+         ALTER TABLE tasks DROP COLUMN callback_url;",
     ];
 
     /// Takes a database at [`LATEST`] back to `version` (2 or later).
@@ -339,7 +342,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, LATEST);
-        assert_eq!(columns(&conn, "webhook_deliveries").unwrap().len(), 14);
+        assert_eq!(columns(&conn, "webhook_deliveries").unwrap().len(), 15);
         assert!(!columns(&conn, "webhook_endpoints").unwrap().is_empty());
     }
 

@@ -37,32 +37,67 @@ impl Event {
     }
 }
 
-/// The enabled endpoints of a task's owner and the events they want, read
-/// once per task by the settling transaction.
+/// One place a task's events go: an endpoint of its owner, at the
+/// endpoint's URL or (a task's own callback) at another, signed with that
+/// endpoint's secret either way.
+#[derive(Debug)]
+struct Subscriber {
+    endpoint_id: i64,
+    events: EventSet,
+    /// The task's callback URL; empty = the endpoint's own.
+    url: String,
+}
+
+/// Where a task's events go, read once per task by the settling
+/// transaction.
 #[derive(Debug, Default)]
-pub(super) struct Subscribers(Vec<(i64, EventSet)>);
+pub(super) struct Subscribers(Vec<Subscriber>);
 
 impl Subscribers {
-    /// Whether any endpoint wants `e` (cheap: the common case is none).
+    /// Whether anyone wants `e` (cheap: the common case is nobody).
     pub(super) fn want(&self, e: WebhookEvent) -> bool {
-        self.0.iter().any(|(_, set)| set.contains(e))
+        self.0.iter().any(|s| s.events.contains(e))
     }
 }
 
-/// The enabled endpoints of task `task_row_id`'s owner: one indexed read,
-/// nothing more when the owner has none.
+/// The events a task's own callback URL gets: its end.
+pub fn callback_events() -> EventSet {
+    EventSet::finals()
+}
+
+/// The enabled endpoints of task `task_row_id`'s owner, and its callback
+/// URL if it has one (signed by the owner's oldest enabled endpoint, and
+/// only while the owner has one): one indexed read, nothing more when the
+/// owner has no endpoint.
 pub(super) fn subscribers(tx: &Transaction<'_>, task_row_id: i64) -> StoreResult<Subscribers> {
-    let rows = tx
+    let rows: Vec<(i64, String, String)> = tx
         .prepare_cached(
-            "SELECT id, events FROM webhook_endpoints
-             WHERE user_id = (SELECT user_id FROM tasks WHERE id = ?1) AND enabled = 1",
+            "SELECT e.id, e.events, t.callback_url FROM tasks t
+             JOIN webhook_endpoints e ON e.user_id = t.user_id AND e.enabled = 1
+             WHERE t.id = ?1 ORDER BY e.id",
         )?
         .query_map(params![task_row_id], |r| {
-            let events: String = r.get(1)?;
-            Ok((r.get(0)?, EventSet::from_stored(&events)))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Subscribers(rows))
+    let mut subs: Vec<Subscriber> = rows
+        .iter()
+        .map(|(id, events, _)| Subscriber {
+            endpoint_id: *id,
+            events: EventSet::from_stored(events),
+            url: String::new(),
+        })
+        .collect();
+    if let Some((oldest, _, callback)) = rows.first()
+        && !callback.is_empty()
+    {
+        subs.push(Subscriber {
+            endpoint_id: *oldest,
+            events: callback_events(),
+            url: callback.clone(),
+        });
+    }
+    Ok(Subscribers(subs))
 }
 
 /// Writes one delivery row per endpoint of `subs` that wants `event`, the
@@ -98,20 +133,21 @@ pub(super) fn record_event(
     );
     let mut insert = tx.prepare_cached(
         "INSERT INTO webhook_deliveries (msg_id, endpoint_id, event_type, task_row_id, task_id,
-            payload, next_attempt_at_ms, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            payload, next_attempt_at_ms, created_at, updated_at, url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
     )?;
     let mut written = 0;
-    for (endpoint_id, _) in subs.0.iter().filter(|(_, set)| set.contains(kind)) {
+    for sub in subs.0.iter().filter(|s| s.events.contains(kind)) {
         insert.execute(params![
             new_webhook_msg_id(),
-            endpoint_id,
+            sub.endpoint_id,
             kind.as_str(),
             task_row_id,
             task.task_id,
             payload,
             now.saturating_mul(1000),
-            now
+            now,
+            sub.url
         ])?;
         written += 1;
     }

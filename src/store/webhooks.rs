@@ -65,6 +65,16 @@ fn not_found(id: i64) -> StoreError {
 }
 
 impl Store {
+    /// Whether `user_id` has an enabled endpoint (to sign a task's callbacks).
+    pub fn has_enabled_endpoint(&self, user_id: i64) -> StoreResult<bool> {
+        let conn = self.conn()?;
+        Ok(conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE user_id = ?1 AND enabled = 1)",
+            )?
+            .query_row(params![user_id], |r| r.get(0))?)
+    }
+
     /// Registers an endpoint for `user_id`; returns it with its secret.
     pub fn create_endpoint(
         &self,

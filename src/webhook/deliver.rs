@@ -131,6 +131,7 @@ impl Sender {
         Attempt {
             id: d.id,
             endpoint_id: d.endpoint_id,
+            callback: d.callback,
             http_status,
             excerpt,
             next,

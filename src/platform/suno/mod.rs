@@ -66,6 +66,10 @@ impl Platform for Suno {
         prepare::prepare(action, body)
     }
 
+    fn callback_field(&self) -> Option<&'static str> {
+        Some("callBackUrl")
+    }
+
     fn link_parent(&self, job: &mut PreparedJob, parent_upstream_id: &str) {
         prepare::link_parent(job, parent_upstream_id)
     }

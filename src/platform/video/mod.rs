@@ -79,6 +79,10 @@ impl Platform for Video {
         prepare::prepare(action, body)
     }
 
+    fn callback_field(&self) -> Option<&'static str> {
+        Some("webhook_url")
+    }
+
     fn link_parent(&self, job: &mut PreparedJob, parent_upstream_id: &str) {
         prepare::link_parent(job, parent_upstream_id)
     }

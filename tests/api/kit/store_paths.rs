@@ -214,6 +214,7 @@ fn reservation(who: &Customer, channel_id: i64) -> Reservation {
             charge: MUSIC_CHARGE,
         },
         properties: json!({"prompt": "plans"}),
+        callback_url: String::new(),
     }
 }
 

@@ -193,6 +193,7 @@ impl TestApp {
             model_name: "suno_music".into(),
             quote,
             properties: json!({"prompt": "never sent"}),
+            callback_url: String::new(),
         };
         let task = ledger::reserve(&self.store, &reservation, self.passes.clock.now())
             .expect("reserve a task");

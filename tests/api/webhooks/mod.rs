@@ -2,6 +2,7 @@
 //! real receiver (`kit/receiver.rs`), the outbox written with the
 //! settlement, retries on schedule, and a crash during a delivery.
 
+mod callbacks;
 mod crash;
 mod delivery;
 mod endpoints;
