@@ -59,6 +59,7 @@ impl HttpError {
                 Error::Forbidden(_) => StatusCode::FORBIDDEN,
                 Error::NotFound(_) => StatusCode::NOT_FOUND,
                 Error::Conflict(_) => StatusCode::CONFLICT,
+                Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 Error::NoChannel(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Upstream { status, .. } => {
                     StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)

@@ -9,6 +9,7 @@ pub mod body;
 mod channels;
 pub mod envelope;
 pub mod error;
+mod login;
 mod logs;
 mod options;
 mod repair;

@@ -15,7 +15,7 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
@@ -24,6 +24,15 @@ const STEPS: &[&str] = &[
     "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
     // 3 → 4: a channel may call a model by another name upstream.
     "ALTER TABLE channels ADD COLUMN model_mapping TEXT NOT NULL DEFAULT '';",
+    // 4 → 5: login sessions of the console, kept as hashes.
+    "CREATE TABLE sessions (
+        id_hash    TEXT    PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_sessions_user ON sessions(user_id);",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.

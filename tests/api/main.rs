@@ -12,6 +12,7 @@ mod hostile;
 mod kit;
 mod ledger_audit;
 mod ledger_ceiling;
+mod login;
 mod operators;
 mod options;
 mod process;

@@ -43,6 +43,7 @@ pub struct Settings {
     fetch_concurrency: Option<usize>,
     private_upstreams: bool,
     audit_time_limit_ms: Option<u64>,
+    cookie_secure: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +59,7 @@ impl Default for Settings {
             fetch_concurrency: None,
             private_upstreams: true,
             audit_time_limit_ms: None,
+            cookie_secure: false,
         }
     }
 }
@@ -146,6 +148,12 @@ impl Settings {
         self
     }
 
+    /// Session cookies marked `Secure`, as `--cookie-secure` does.
+    pub fn cookie_secure(mut self) -> Self {
+        self.cookie_secure = true;
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -165,6 +173,7 @@ impl Settings {
                 .audit_time_limit_ms
                 .unwrap_or(default.audit_time_limit_ms),
             fetch_concurrency: self.fetch_concurrency.unwrap_or(default.fetch_concurrency),
+            cookie_secure: self.cookie_secure,
             ..default
         }
     }
