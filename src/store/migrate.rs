@@ -24,15 +24,17 @@ const STEPS: &[&str] = &[
     "ALTER TABLE tasks ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
     // 3 → 4: a channel may call a model by another name upstream.
     "ALTER TABLE channels ADD COLUMN model_mapping TEXT NOT NULL DEFAULT '';",
-    // 4 → 5: login sessions of the console, kept as hashes.
-    "CREATE TABLE sessions (
+    // 4 → 5: login sessions of the console, kept as hashes. `IF NOT
+    // EXISTS`: a file taken back to an older version by dropping only that
+    // version's later columns (as tests do) still has the table.
+    "CREATE TABLE IF NOT EXISTS sessions (
         id_hash    TEXT    PRIMARY KEY,
         user_id    INTEGER NOT NULL REFERENCES users(id),
         created_at INTEGER NOT NULL,
         last_seen  INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
     ) WITHOUT ROWID;
-    CREATE INDEX idx_sessions_user ON sessions(user_id);",
+    CREATE INDEX IF NOT EXISTS idx_sessions_user ON sessions(user_id);",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -209,7 +211,7 @@ mod tests {
         // Back to how version 2 was: no `deleted` column, nor any later one.
         conn.execute_batch(
             "ALTER TABLE tasks DROP COLUMN deleted; ALTER TABLE channels DROP COLUMN model_mapping;
-             PRAGMA user_version = 2;",
+             DROP TABLE sessions; PRAGMA user_version = 2;",
         )
         .unwrap();
         migrate(&mut conn).unwrap();
@@ -228,13 +230,34 @@ mod tests {
     }
 
     #[test]
+    fn a_version_4_database_gets_an_empty_sessions_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch("DROP TABLE sessions; PRAGMA user_version = 4;")
+            .unwrap();
+        migrate(&mut conn).unwrap();
+        let (version, sessions): (i64, i64) = (
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap(),
+            conn.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+                .unwrap(),
+        );
+        assert_eq!((version, sessions), (LATEST, 0));
+        let users: i64 = conn
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(users, 2, "the users are kept");
+    }
+
+    #[test]
     fn a_version_3_database_keeps_its_channels_with_no_model_mapping() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(V1).unwrap();
         migrate(&mut conn).unwrap();
         // Back to how version 3 was: channels without `model_mapping`.
         conn.execute_batch(
-            "ALTER TABLE channels DROP COLUMN model_mapping;
+            "ALTER TABLE channels DROP COLUMN model_mapping; DROP TABLE sessions;
              INSERT INTO channels (id, type, name, base_url, key, models, created_at)
                  VALUES (5, 'sora', 'old', 'https://v.example.com', 'secret', 'sora-2', 1);
              PRAGMA user_version = 3;",

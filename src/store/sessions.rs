@@ -90,3 +90,45 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn expiry(store: &Store) -> i64 {
+        let conn = store.conn().unwrap();
+        conn.query_row("SELECT expires_at FROM sessions", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_session_slides_on_use_at_most_once_a_minute_and_ends_unused() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::at_ms(1_000_000_000);
+        let store = Store::open(&dir.path().join("t.db"))
+            .unwrap()
+            .with_clock(Arc::new(clock.clone()));
+        let id = store.start_session(1).unwrap();
+        let start = store.now();
+        assert_eq!(expiry(&store), start + SESSION_TTL_SECS);
+
+        clock.advance_ms(59_000);
+        assert!(store.user_by_session(&id).unwrap().is_some());
+        assert_eq!(expiry(&store), start + SESSION_TTL_SECS, "not written yet");
+        clock.advance_ms(1_000);
+        assert!(store.user_by_session(&id).unwrap().is_some());
+        assert_eq!(expiry(&store), start + 60 + SESSION_TTL_SECS, "moved");
+
+        // Unused for the whole lifetime: gone.
+        clock.advance_ms((SESSION_TTL_SECS + 60) * 1000);
+        assert!(store.user_by_session(&id).unwrap().is_none());
+        assert!(store.user_by_session("made-up").unwrap().is_none());
+        let again = store.start_session(1).unwrap();
+        assert_ne!(again, id);
+        store.end_session(&again).unwrap();
+        assert!(store.user_by_session(&again).unwrap().is_none());
+    }
+}
