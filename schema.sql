@@ -1,4 +1,4 @@
--- taskcenter schema, version 6 (src/store/migrate.rs LATEST).
+-- taskcenter schema, version 7 (src/store/migrate.rs LATEST).
 -- This file is the single source of the schema of a new database: it is
 -- embedded in the binary and applied to an empty database, which is then at
 -- the latest version. Older databases are brought here by the numbered
@@ -200,6 +200,18 @@ CREATE TABLE options (
     key              TEXT PRIMARY KEY,
     value            TEXT NOT NULL
 );
+
+-- Login sessions of the console: the cookie's id only as a sha256 hash;
+-- a session ends 7 days after its last use, at logout, or when its user's
+-- password changes or the user is disabled.
+CREATE TABLE sessions (
+    id_hash    TEXT    PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX idx_sessions_user ON sessions(user_id);
 
 -- The root user always has id 1, even when the first command run on a new
 -- database is a CLI one; `serve` gives it an access token.

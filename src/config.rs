@@ -115,6 +115,18 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<u64>::new().range(1..=300))]
     pub webhook_timeout_secs: u64,
 
+    /// Mark the session cookie `Secure` (browsers then send it over HTTPS
+    /// only): set it when the server is reached through TLS.
+    #[arg(long, env = "TASKCENTER_COOKIE_SECURE")]
+    pub cookie_secure: bool,
+
+    /// Read a password for root (user 1) from the first line of standard
+    /// input at start and store its hash, replacing any earlier one (ends
+    /// root's sessions). Without it root's password is left as it is; root
+    /// has none until one is set here or with `taskcenter user passwd`.
+    #[arg(long)]
+    pub root_password_stdin: bool,
+
     /// Whether `run` starts the polling worker thread (tests drive the
     /// worker by hand instead).
     #[arg(skip = true)]

@@ -50,6 +50,9 @@ pub enum Error {
     /// piece of work hit its time limit. The message says what to do.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts (failed logins): the message says when to retry.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The database or another internal part failed.
     #[error("{0}")]
     Internal(String),

@@ -15,8 +15,9 @@
 //! - [`store`]: the SQLite store; owns every SQL statement and transaction
 //!   (`store::ledger` is where quota moves).
 //! - [`domain`]: parsed request values (statuses, pages, roles, query).
-//! - [`context`], [`config`], [`clock`], [`error`], [`secrets`], [`audit`],
-//!   [`shutdown`]: the ground everything stands on.
+//! - [`context`], [`config`], [`clock`], [`error`], [`secrets`],
+//!   [`password`], [`throttle`], [`audit`], [`shutdown`]: the ground
+//!   everything stands on.
 //!
 //! [`run`] serves a bound listener until a shutdown future resolves.
 
@@ -29,12 +30,14 @@ pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod password;
 pub mod platform;
 pub mod policy;
 pub mod relay;
 pub mod secrets;
 pub mod shutdown;
 pub mod store;
+pub mod throttle;
 pub mod webhook;
 pub mod worker;
 

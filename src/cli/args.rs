@@ -77,7 +77,12 @@ pub enum UserCmd {
         /// Unique login name.
         #[arg(long)]
         username: String,
-        /// Password (optional).
+        /// Read the password from the first line of standard input
+        /// (preferred; 8 to 128 characters).
+        #[arg(long, conflicts_with = "password")]
+        password_stdin: bool,
+        /// Password (optional; kept for compatibility: prefer
+        /// --password-stdin, since a flag shows in `ps`).
         #[arg(long)]
         password: Option<String>,
         /// Shown name (default: the username).
@@ -104,6 +109,25 @@ pub enum UserCmd {
         /// Page, from 1.
         #[arg(long, default_value_t = 1)]
         page: i64,
+    },
+    /// Set a user's password (ends their sessions); prints the user.
+    Passwd {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// User id or username.
+        user: String,
+        /// Read the new password from the first line of standard input
+        /// (preferred; 8 to 128 characters).
+        #[arg(
+            long,
+            conflicts_with = "password",
+            required_unless_present = "password"
+        )]
+        password_stdin: bool,
+        /// The new password (prefer --password-stdin, since a flag shows in `ps`).
+        #[arg(long)]
+        password: Option<String>,
     },
     /// Add a signed amount to a user's quota (logged).
     Quota {

@@ -46,12 +46,14 @@ pub fn user(cmd: UserCmd) -> Result<Value> {
         UserCmd::Add {
             db,
             username,
+            password_stdin,
             password,
             display_name,
             role,
             group,
             quota,
         } => {
+            let password = super::password::from_flags(password_stdin, password)?;
             let role = Role::parse(role)
                 .ok_or_else(|| Error::invalid(format!("invalid role {role}: use 1 or 10")))?;
             policy::may_create_user(Role::Root, role)?;
@@ -76,6 +78,22 @@ pub fn user(cmd: UserCmd) -> Result<Value> {
             let store = Store::open_read_only(&db.db)?;
             let (items, total) = store.list_users(keyword.as_deref(), page)?;
             Ok(json!({"items": items, "total": total, "page": page.p, "page_size": page.page_size}))
+        }
+        UserCmd::Passwd {
+            db,
+            user,
+            password_stdin,
+            password,
+        } => {
+            let password = super::password::from_flags(password_stdin, password)?
+                .ok_or_else(|| Error::invalid("give --password-stdin or --password"))?;
+            let store = open_existing(&db.db)?;
+            let id = super::password::resolve_user(&store, &user)?;
+            store.set_password(id, &password)?;
+            let user = store
+                .get_user(id)?
+                .ok_or_else(|| Error::NotFound(format!("user {id} not found")))?;
+            Ok(to_json(&user))
         }
         UserCmd::Quota {
             db,

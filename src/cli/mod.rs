@@ -5,6 +5,7 @@ pub mod args;
 pub mod audit;
 pub mod commands;
 pub mod doctor;
+pub mod password;
 pub mod serve;
 
 use std::ffi::OsString;

@@ -34,12 +34,25 @@ pub fn run(config: Config) -> Result<(), String> {
     })
 }
 
-/// Opens the database and gives root its token, printing a generated one.
+/// Opens the database and gives root its token, printing a generated one,
+/// and the password read from standard input when asked to.
 fn open_and_greet(config: &Config, addr: std::net::SocketAddr) -> Result<Store, String> {
+    // Read before anything is written: a missing or too short password
+    // must not leave a half-started server behind.
+    let root_password = match config.root_password_stdin {
+        true => Some(super::password::read_stdin_line().map_err(|e| e.to_string())?),
+        false => None,
+    };
     let store = Store::open(&config.db).map_err(|e| format!("cannot open database: {e}"))?;
     let generated = store
         .ensure_root(config.root_token.as_deref())
         .map_err(|e| format!("cannot create the root user: {e}"))?;
+    if let Some(password) = root_password {
+        store
+            .set_password(1, &password)
+            .map_err(|e| format!("cannot set root's password: {e}"))?;
+        log::info!("root's password was set from standard input");
+    }
     if let Some(token) = generated {
         eprintln!("Created the root user (id 1). Its access token, shown only this once:");
         eprintln!("    {token}");

@@ -1,7 +1,8 @@
-//! Management authentication: `Authorization: Bearer <access token>` plus
-//! `New-Api-User: <id>` (also accepted as `Bearer <id>`).
+//! Management authentication: `Authorization: Bearer <access token>` or
+//! the session cookie of a login, plus `New-Api-User: <id>` (also accepted
+//! as `Bearer <id>`) naming the same user.
 
-use warp::http::HeaderMap;
+use warp::http::{HeaderMap, Method};
 use warp::{Filter, Rejection};
 
 use super::{blocking, with_ctx};
@@ -58,30 +59,96 @@ pub fn bearer(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Checks the two headers and returns the authenticated, enabled user.
-pub fn authenticate(ctx: &Context, headers: &HeaderMap) -> Result<User> {
+/// The name of the session cookie `POST /api/user/login` sets.
+pub const SESSION_COOKIE: &str = "taskcenter_session";
+
+/// The value of the session cookie, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// What a request authenticates with.
+enum Credential<'a> {
+    /// An access token from `Authorization`.
+    Token(&'a str),
+    /// A session id from the cookie.
+    Session(String),
+}
+
+/// Checks the credentials and returns the authenticated, enabled user:
+/// `Authorization: Bearer <access token>` or, without it, the session
+/// cookie; either way `New-Api-User` must name the same user.
+pub fn authenticate(ctx: &Context, headers: &HeaderMap, method: &Method) -> Result<User> {
     let token = header(headers, "authorization")?
         .map(strip_bearer)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::Unauthenticated("access token is missing".into()))?;
+        .filter(|t| !t.is_empty());
+    let credential = match token {
+        Some(token) => Credential::Token(token),
+        None => Credential::Session(session_cookie(headers).ok_or_else(|| {
+            Error::Unauthenticated(
+                "access token is missing (or log in for a session cookie)".into(),
+            )
+        })?),
+    };
     let claimed = header(headers, "new-api-user")?
         .ok_or_else(|| Error::Unauthenticated("New-Api-User header is missing".into()))?;
     let claimed: i64 = strip_bearer(claimed).parse().map_err(|_| {
         Error::Unauthenticated("New-Api-User header must be a numeric user id".into())
     })?;
-    let user = ctx
-        .store
-        .user_by_access_token(token)?
-        .ok_or_else(|| Error::Unauthenticated("invalid access token".into()))?;
+    let user = match credential {
+        Credential::Token(token) => ctx
+            .store
+            .user_by_access_token(token)?
+            .ok_or_else(|| Error::Unauthenticated("invalid access token".into()))?,
+        Credential::Session(session) => {
+            same_origin(headers, method)?;
+            ctx.store.user_by_session(&session)?.ok_or_else(|| {
+                Error::Unauthenticated("session expired or ended: log in again".into())
+            })?
+        }
+    };
     if user.id != claimed {
         return Err(Error::Unauthenticated(
-            "New-Api-User does not match the access token's user".into(),
+            "New-Api-User does not match the credentials' user".into(),
         ));
     }
     if user.status != USER_ENABLED {
         return Err(Error::Forbidden("user is disabled".into()));
     }
     Ok(user)
+}
+
+/// The CSRF rule of cookie-authenticated writes. A browser attaches the
+/// cookie to a request another site makes it send; such a request either
+/// cannot carry `New-Api-User` (a form, a simple request: the header is
+/// required above) or names the other site in `Origin` (a script's
+/// request), which must then be this server as the `Host` header names it.
+fn same_origin(headers: &HeaderMap, method: &Method) -> Result<()> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let Some(origin) = headers.get("origin") else {
+        return Ok(());
+    };
+    let host = headers.get("host").and_then(|h| h.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+    });
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(Error::Forbidden(
+            "cross-origin request refused: a write with the session cookie must come from this server's own origin".into(),
+        )),
+    }
 }
 
 /// Any enabled user.
@@ -94,14 +161,17 @@ pub fn role(
     ctx: Context,
     min: Role,
 ) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::headers_cloned().and(with_ctx(ctx)).and_then(
-        move |headers: HeaderMap, ctx: Context| async move {
-            blocking(move || {
-                let user = authenticate(&ctx, &headers)?;
-                policy::require(user.role(), min)?;
-                Ok(Caller { user, ctx })
-            })
-            .await
-        },
-    )
+    warp::header::headers_cloned()
+        .and(warp::method())
+        .and(with_ctx(ctx))
+        .and_then(
+            move |headers: HeaderMap, method: Method, ctx: Context| async move {
+                blocking(move || {
+                    let user = authenticate(&ctx, &headers, &method)?;
+                    policy::require(user.role(), min)?;
+                    Ok(Caller { user, ctx })
+                })
+                .await
+            },
+        )
 }

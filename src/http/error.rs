@@ -60,6 +60,7 @@ impl HttpError {
                 Error::NotFound(_) => StatusCode::NOT_FOUND,
                 Error::Conflict(_) => StatusCode::CONFLICT,
                 Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 Error::NoChannel(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Upstream { status, .. } => {
                     StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)

@@ -10,6 +10,7 @@ mod channels;
 pub mod envelope;
 pub mod error;
 pub mod idempotency;
+mod login;
 mod logs;
 mod options;
 mod repair;

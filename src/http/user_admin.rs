@@ -84,7 +84,8 @@ fn create_user(c: &Caller, req: UserBody) -> Result<Value> {
     policy::may_create_user(c.user.role(), role)?;
     let new = NewUser {
         username,
-        password: req.password,
+        // new-api's console sends "" for "no password".
+        password: req.password.filter(|p| !p.is_empty()),
         display_name: req.display_name,
         role: Some(role),
         group: req.group,
@@ -104,6 +105,7 @@ fn create_user(c: &Caller, req: UserBody) -> Result<Value> {
 }
 
 /// `PUT /api/user/` `{"id", "display_name"?, "group"?, "role"?, "status"?, "password"?}` (admin; root for admin roles).
+/// A new password or a disabled status ends the user's sessions.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let route = warp::path!("api" / "user").and(warp::put());
     wire::with_json(route, auth::role(ctx, Role::Admin), update_user)
@@ -123,7 +125,8 @@ fn update_user(c: &Caller, req: UserBody) -> Result<User> {
         group: req.group,
         role,
         status: req.status,
-        password: req.password,
+        // "" keeps the password (new-api's console sends it unchanged).
+        password: req.password.filter(|p| !p.is_empty()),
     };
     let target = target(c, &id.to_string())?;
     policy::may_update_user(c.user.role(), target.role(), &up)?;

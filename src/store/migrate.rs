@@ -15,7 +15,7 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
@@ -80,6 +80,15 @@ CREATE INDEX idx_webhook_deliveries_order ON webhook_deliveries(endpoint_id, tas
 CREATE INDEX idx_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
 ALTER TABLE tasks ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';
 ",
+    // 6 → 7: login sessions of the console, kept as hashes.
+    "CREATE TABLE sessions (
+        id_hash    TEXT    PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX idx_sessions_user ON sessions(user_id);",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -238,6 +247,7 @@ mod tests {
         "DROP TABLE idempotency_keys;",
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints;
          ALTER TABLE tasks DROP COLUMN callback_url;",
+        "DROP TABLE sessions;",
     ];
 
     /// Takes a database at [`LATEST`] back to `version` (2 or later).
@@ -293,6 +303,26 @@ mod tests {
         );
         assert_eq!((version, deleted), (LATEST, 0));
         migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn a_version_6_database_gets_an_empty_sessions_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        migrate(&mut conn).unwrap();
+        rewind(&conn, 6);
+        migrate(&mut conn).unwrap();
+        let (version, sessions): (i64, i64) = (
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap(),
+            conn.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
+                .unwrap(),
+        );
+        assert_eq!((version, sessions), (LATEST, 0));
+        let users: i64 = conn
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(users, 2, "the users are kept");
     }
 
     #[test]

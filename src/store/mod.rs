@@ -22,6 +22,7 @@ pub mod poll;
 mod refund;
 pub mod repair;
 pub mod seeding;
+pub mod sessions;
 pub mod task_lookup;
 pub mod tasks;
 pub mod tokens;

@@ -74,8 +74,15 @@ impl Store {
                 "display_name must be at most 64 characters",
             ));
         }
-        let conn = self.conn()?;
-        conn.execute(
+        // Hashed before the write lock is taken: Argon2 takes a while.
+        let password_hash = up
+            .password
+            .as_deref()
+            .map(super::users::password_hash)
+            .transpose()?;
+        let mut conn = self.conn()?;
+        let tx = self.immediate(&mut conn)?;
+        tx.execute(
             "UPDATE users SET display_name = COALESCE(?2, display_name), \"group\" = COALESCE(?3, \"group\"),
                 role = COALESCE(?4, role), status = COALESCE(?5, status),
                 password_hash = COALESCE(?6, password_hash)
@@ -86,9 +93,14 @@ impl Store {
                 up.group.as_ref().filter(|g| !g.trim().is_empty()),
                 up.role.map(|r| r.as_i64()),
                 up.status,
-                up.password.as_deref().map(super::users::password_hash)
+                password_hash
             ],
         )?;
+        // A new password or a disabled account ends the user's sessions.
+        if password_hash.is_some() || up.status.is_some_and(|s| s != 1) {
+            super::sessions::end_sessions_of(&tx, id)?;
+        }
+        tx.commit()?;
         self.get_user(id)?
             .ok_or_else(|| StoreError::NotFound(format!("user {id} not found")))
     }

@@ -1,10 +1,11 @@
-//! Users and their access tokens.
+//! Users, their access tokens and their passwords.
 
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::Store;
 use super::error::{StoreError, StoreResult};
+use super::sessions::end_sessions_of;
 use crate::domain::Role;
 use crate::domain::quota::parse_amount;
 use crate::secrets::{hash_secret, new_access_token};
@@ -82,15 +83,11 @@ pub fn user_from_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
     })
 }
 
-/// A salted hash of a password.
-pub fn password_hash(password: &str) -> String {
-    // Passwords are not used to log in by this service (access tokens are);
-    // they are kept salted for compatibility with consoles that set them.
-    let salt = crate::secrets::random_alphanumeric(16);
-    format!(
-        "sha256${salt}${}",
-        hash_secret(&format!("{salt}{password}"))
-    )
+/// The stored hash of a new password: the length rule, then Argon2id
+/// (slow on purpose: call from the blocking pool).
+pub fn password_hash(password: &str) -> StoreResult<String> {
+    crate::password::check_rules(password)?;
+    Ok(crate::password::hash(password))
 }
 
 impl Store {
@@ -163,6 +160,8 @@ impl Store {
             return Err(StoreError::invalid("username must be 1 to 64 characters"));
         }
         parse_amount("quota", new.quota)?;
+        // Hashed before the write lock is taken: Argon2 takes a while.
+        let password_hash = new.password.as_deref().map(password_hash).transpose()?;
         let token = new_access_token();
         let mut conn = self.conn()?;
         let tx = self.immediate(&mut conn)?;
@@ -184,7 +183,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)",
             params![
                 username,
-                new.password.as_deref().map(password_hash),
+                password_hash,
                 new.display_name.clone().unwrap_or_else(|| username.to_string()),
                 new.role.unwrap_or(Role::Common).as_i64(),
                 new.group.clone().filter(|g| !g.trim().is_empty()).unwrap_or_else(|| "default".into()),
@@ -231,13 +230,80 @@ impl Store {
         Ok(token)
     }
 
-    /// Sets a user's status (tests and operators).
+    /// Sets a user's status (tests and operators); disabling ends the
+    /// user's sessions in the same transaction.
     pub fn set_user_status(&self, user_id: i64, status: i64) -> StoreResult<()> {
-        let conn = self.conn()?;
-        conn.execute(
+        let mut conn = self.conn()?;
+        let tx = self.immediate(&mut conn)?;
+        tx.execute(
             "UPDATE users SET status = ?1 WHERE id = ?2",
             params![status, user_id],
         )?;
+        if status != crate::domain::role::USER_ENABLED {
+            end_sessions_of(&tx, user_id)?;
+        }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// A user by login name with their stored password hash (`None` when
+    /// they have no password), for a login to check.
+    pub fn user_for_login(&self, username: &str) -> StoreResult<Option<(User, Option<String>)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"
+        ))?;
+        Ok(stmt
+            .query_row(params![username], |r| Ok((user_from_row(r)?, r.get(10)?)))
+            .optional()?)
+    }
+
+    /// The stored password hash of a user (`None`: no password yet).
+    pub fn password_hash_of(&self, user_id: i64) -> StoreResult<Option<String>> {
+        let conn = self.conn()?;
+        conn.query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            params![user_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("user {user_id} not found")))
+    }
+
+    /// Sets a user's password (the length rule applies) and ends all their
+    /// sessions, in one transaction: whoever held a session with the old
+    /// password must log in with the new one.
+    pub fn set_password(&self, user_id: i64, password: &str) -> StoreResult<()> {
+        let hash = password_hash(password)?;
+        let mut conn = self.conn()?;
+        let tx = self.immediate(&mut conn)?;
+        let n = tx.execute(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![hash, user_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("user {user_id} not found")));
+        }
+        end_sessions_of(&tx, user_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces an old fast hash by `new_hash` after a login proved the
+    /// password, only if the hash is still the one that was checked (a
+    /// password changed meanwhile wins). Sessions stay: the password did
+    /// not change.
+    pub fn upgrade_password_hash(
+        &self,
+        user_id: i64,
+        old: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let conn = self.conn()?;
+        let n = conn.execute(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2 AND password_hash = ?3",
+            params![new_hash, user_id, old],
+        )?;
+        Ok(n == 1)
     }
 }

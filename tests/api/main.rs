@@ -13,6 +13,7 @@ mod idempotency;
 mod kit;
 mod ledger_audit;
 mod ledger_ceiling;
+mod login;
 mod operators;
 mod options;
 mod process;

@@ -333,7 +333,7 @@ fn wrong_method_is_405_in_the_error_envelope() {
     for (method, path) in [
         ("DELETE", "/api/task/self"),
         ("POST", "/api/task/self"),
-        ("PUT", "/api/user/self"),
+        ("DELETE", "/api/user/self"),
         ("POST", "/api/status"),
         ("DELETE", "/api/user/"),
         ("POST", "/api/user/token"),

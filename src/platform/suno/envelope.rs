@@ -55,6 +55,7 @@ pub fn code(err: &HttpError) -> &'static str {
             Error::NoChannel(_) => "no_available_channel",
             Error::Upstream { .. } => "upstream_error",
             Error::Unavailable(_) => "service_unavailable",
+            Error::TooManyRequests(_) => "too_many_requests",
             Error::Internal(_) => "internal_error",
         },
     }

@@ -46,6 +46,7 @@ pub struct Settings {
     webhook_sender: bool,
     private_webhooks: bool,
     webhook_retry_base_ms: Option<u64>,
+    cookie_secure: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +65,7 @@ impl Default for Settings {
             webhook_sender: true,
             private_webhooks: true,
             webhook_retry_base_ms: None,
+            cookie_secure: false,
         }
     }
 }
@@ -175,6 +177,12 @@ impl Settings {
         self
     }
 
+    /// Session cookies marked `Secure`, as `--cookie-secure` does.
+    pub fn cookie_secure(mut self) -> Self {
+        self.cookie_secure = true;
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -199,6 +207,7 @@ impl Settings {
             webhook_retry_base_ms: self
                 .webhook_retry_base_ms
                 .unwrap_or(default.webhook_retry_base_ms),
+            cookie_secure: self.cookie_secure,
             ..default
         }
     }

@@ -223,6 +223,7 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     raw.execute("DROP TABLE webhook_deliveries", []);
     raw.execute("DROP TABLE webhook_endpoints", []);
     raw.execute("ALTER TABLE tasks DROP COLUMN callback_url", []);
+    raw.execute("DROP TABLE sessions", []);
     raw.execute("PRAGMA user_version = 3", []);
 
     // A command that only reads never migrates: it says what to do.
