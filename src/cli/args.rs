@@ -233,6 +233,24 @@ pub enum ChannelCmd {
         #[arg(long)]
         id: i64,
     },
+    /// Probe a channel with its platform's cheapest harmless request;
+    /// prints status and latency, exits 1 when the probe fails.
+    Test {
+        /// The database.
+        #[command(flatten)]
+        db: DbArg,
+        /// Channel id.
+        id: i64,
+        /// Timeout of each stage of the probe, in seconds.
+        #[arg(long, default_value_t = 10)]
+        probe_timeout_secs: u64,
+        /// Allow a channel on a loopback or private address.
+        #[arg(long, env = "TASKCENTER_ALLOW_PRIVATE_UPSTREAMS")]
+        allow_private_upstreams: bool,
+        /// Proxy for the probe, as the server uses it.
+        #[arg(long, env = "TASKCENTER_UPSTREAM_PROXY", value_parser = crate::config::parse_proxy)]
+        upstream_proxy: Option<String>,
+    },
 }
 
 /// `taskcenter backup`.

@@ -179,7 +179,26 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
         }
         ChannelCmd::Disable { db, id } => set_channel_status(&db.db, id, CHANNEL_DISABLED),
         ChannelCmd::Enable { db, id } => set_channel_status(&db.db, id, CHANNEL_ENABLED),
+        ChannelCmd::Test { .. } => Err(Error::Internal(
+            "channel test is run by channel_test".into(),
+        )),
     }
+}
+
+/// `taskcenter channel test ID`: probes the channel as the server would
+/// (`--probe-timeout-secs` per stage); the report, whether or not it passed.
+pub fn channel_test(
+    db: &Path,
+    id: i64,
+    settings: &UpstreamSettings,
+) -> Result<crate::platform::probe::ProbeReport> {
+    let channel = Store::open_read_only(db)?
+        .get_channel(id)?
+        .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))?;
+    Ok(crate::platform::probe::probe(
+        &Platforms::builtin(settings),
+        &channel,
+    ))
 }
 
 fn set_channel_status(db: &Path, id: i64, status: i64) -> Result<Value> {

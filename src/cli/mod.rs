@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{ChannelCmd, Cli, Command};
 
 /// Parses `argv` and runs the command. Usage errors print as clap renders
 /// them (the missing argument, suggestions, the `--help` hint) and exit 2.
@@ -30,6 +30,30 @@ pub fn main(argv: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Audit(args) => audit::run(args),
         Command::User(cmd) => print_json(commands::user(cmd)),
         Command::Token(cmd) => print_json(commands::token(cmd)),
+        Command::Channel(ChannelCmd::Test {
+            db,
+            id,
+            probe_timeout_secs,
+            allow_private_upstreams,
+            upstream_proxy,
+        }) => {
+            let settings = crate::platform::UpstreamSettings {
+                timeout: std::time::Duration::from_secs(probe_timeout_secs.max(1)),
+                proxy: upstream_proxy,
+                allow_private: allow_private_upstreams,
+            };
+            commands::channel_test(&db.db, id, &settings)
+                .map_err(|e| e.to_string())
+                .and_then(|report| {
+                    let ok = report.ok;
+                    print_json(Ok(serde_json::to_value(&report).unwrap_or_default()))?;
+                    Ok(if ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    })
+                })
+        }
         Command::Channel(cmd) => print_json(commands::channel(cmd)),
         Command::Backup(args) => print_json(commands::backup(&args.db.db, &args.to)),
         Command::Task(cmd) => print_json(commands::task(cmd)),

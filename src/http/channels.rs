@@ -1,4 +1,4 @@
-//! Channel routes (admin): `POST/GET/PUT /api/channel/`, `GET/DELETE /api/channel/{id}`.
+//! Channel routes (admin): `POST/GET/PUT /api/channel/`, `GET/DELETE /api/channel/{id}`, `POST /api/channel/{id}/test`.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::domain::address::check_public_base_url;
 use crate::domain::{ModelMapping, Page, QueryParams, Role, parse_base_url};
 use crate::error::{Error, Result};
+use crate::platform::probe::{ProbeReport, probe};
 use crate::policy;
 use crate::store::channels::{ChannelFields, ChannelView};
 
@@ -20,7 +21,8 @@ pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
         .or(list(ctx.clone()))
         .or(get_one(ctx.clone()))
         .or(update(ctx.clone()))
-        .or(delete(ctx))
+        .or(delete(ctx.clone()))
+        .or(test(ctx))
 }
 
 /// A channel body; `type` may be the name (`suno`) or new-api's number.
@@ -147,4 +149,22 @@ fn delete_channel(c: &Caller, id: &str) -> Result<Value> {
     let id = path_id("channel", id)?;
     c.ctx.store.delete_channel(id)?;
     Ok(Value::Null)
+}
+
+/// `POST /api/channel/{id}/test`: the platform's cheapest harmless request
+/// (a fetch of an id nobody has) → `{ok, status, latency_ms, error}`; the
+/// channel is not changed.
+pub fn test(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let route = warp::path!("api" / "channel" / String / "test").and(warp::post());
+    wire::with_id(route, auth::role(ctx, Role::Admin), test_channel)
+}
+
+fn test_channel(c: &Caller, id: &str) -> Result<ProbeReport> {
+    let id = path_id("channel", id)?;
+    let channel = c
+        .ctx
+        .store
+        .get_channel(id)?
+        .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))?;
+    Ok(probe(&c.ctx.platforms, &channel))
 }

@@ -2,6 +2,7 @@
 //! permission rules, quota adjustments with their log rows, and the two log
 //! lists with their filters, pagination and 400s.
 
+mod channel_probe;
 mod log_lists;
 mod quota;
 mod repairs;
