@@ -22,6 +22,7 @@
 //! [`run`] serves a bound listener until a shutdown future resolves.
 
 pub mod audit;
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -57,7 +58,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let worker = if ctx.config.worker {
-        match worker::Worker::spawn(ctx.clone()) {
+        match worker::spawn(ctx.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
                 log::error!("cannot start the worker thread: {e}");
@@ -68,7 +69,7 @@ pub async fn run(
         None
     };
     let deliveries = if ctx.config.webhook_sender {
-        match webhook::Deliveries::spawn(ctx.clone()) {
+        match webhook::spawn(ctx.clone()) {
             Ok(d) => Some(d),
             Err(e) => {
                 log::error!("cannot start the webhook delivery thread: {e}");
