@@ -24,6 +24,8 @@
 //!   stopped with a short grace when dropped; the state injector of every route.
 //! - `reply`: JSON answers kept as bytes (so a fault can pad them) and the unanswered
 //!   disconnect.
+//! - `range`: `Range: bytes=...` requests resolved against a body's length (video content,
+//!   Suno media).
 //! - `ids`, `clock`: unique ids and timestamps in the shapes upstreams use.
 //! - `sync`: poison-tolerant locking.
 //!
@@ -38,6 +40,7 @@ mod control;
 mod counts;
 mod fault;
 mod ids;
+mod range;
 mod recent;
 mod reply;
 mod routes;

@@ -4,8 +4,8 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use warp::Filter;
@@ -51,6 +51,8 @@ pub struct Base<T> {
     /// Requests a fault other than `None` was applied to (every platform counts them).
     faulted: AtomicU64,
     pub(crate) ids: IdSource,
+    /// Where the server listens, once it is bound (answers that link back to the mock).
+    addr: OnceLock<SocketAddr>,
 }
 
 impl<T: Clone + Default> Base<T> {
@@ -64,7 +66,13 @@ impl<T: Clone + Default> Base<T> {
             counts: Counts::default(),
             faulted: AtomicU64::new(0),
             ids: IdSource::new(),
+            addr: OnceLock::new(),
         }
+    }
+
+    /// Where the server listens (`None` before it is bound).
+    pub(crate) fn addr(&self) -> Option<SocketAddr> {
+        self.addr.get().copied()
     }
 
     /// Requests a fault other than `None` was applied to.
@@ -100,6 +108,7 @@ impl<S: Platform> Running<S> {
         let state = Arc::new(S::new(cfg));
         let worker_threads = state.base().worker_threads;
         let server = Server::start(addr, worker_threads, S::NAME, S::routes(state.clone()))?;
+        let _ = state.base().addr.set(server.addr());
         Ok(Running { server, state })
     }
 

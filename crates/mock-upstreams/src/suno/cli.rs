@@ -30,6 +30,9 @@ pub struct Args {
     /// Answer fetches of unknown ids as freshly submitted music tasks.
     #[arg(long)]
     pub adopt_unknown_ids: bool,
+    /// Finished clips point at this mock's own `/media/{clip}.wav` and `.jpeg`.
+    #[arg(long)]
+    pub serve_media: bool,
     /// Latency, failure ratio, starting fault, threads.
     #[command(flatten)]
     pub common: Common,
@@ -45,6 +48,7 @@ impl Args {
             failure_ratio: self.common.failure_ratio,
             adopt_unknown_ids: self.adopt_unknown_ids,
             worker_threads: self.common.worker_threads,
+            serve_media: self.serve_media,
         }
     }
 }
@@ -59,13 +63,13 @@ mod tests {
     #[test]
     fn flags_map_onto_the_config_and_the_starting_fault() {
         let line = "mock_suno --listen 127.0.0.1:0 --secret s --music-duration-ms 500 \
-                    --failure-ratio 0.5 --adopt-unknown-ids --fault stall_2000";
+                    --failure-ratio 0.5 --adopt-unknown-ids --serve-media --fault stall_2000";
         let args = Args::try_parse_from(line.split(' ')).expect("flags parse");
         let cfg = args.config();
         assert_eq!(args.listen, "127.0.0.1:0");
         assert_eq!((cfg.secret.as_str(), cfg.music_duration_ms), ("s", 500));
         assert_eq!(cfg.failure_ratio, 0.5);
-        assert!(cfg.adopt_unknown_ids);
+        assert!(cfg.adopt_unknown_ids && cfg.serve_media);
         assert_eq!(args.common.fault, Fault::Stall(2000));
     }
 

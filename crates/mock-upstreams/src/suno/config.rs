@@ -22,6 +22,9 @@ pub struct MockConfig {
     pub adopt_unknown_ids: bool,
     /// Tokio worker threads of the server.
     pub worker_threads: usize,
+    /// Finished clips' `audio_url` and `image_url` point at this mock's own `/media/...`
+    /// (a real WAV and JPEG a browser can play and show) instead of Suno's CDN.
+    pub serve_media: bool,
 }
 
 impl Default for MockConfig {
@@ -33,6 +36,7 @@ impl Default for MockConfig {
             failure_ratio: 0.0,
             adopt_unknown_ids: false,
             worker_threads: 2,
+            serve_media: false,
         }
     }
 }

@@ -73,6 +73,7 @@ fn respond(state: &State, call: Call, authorization: Option<String>, fault: &Fau
         .and_then(|h| h.strip_prefix("Bearer "))
         == Some(state.base.secret.as_str());
     let shape = Shape {
+        media_at: state.cfg.serve_media.then(|| state.base.addr()).flatten(),
         weird_status: *fault == Fault::UnknownStatus,
         millisecond_times: *fault == Fault::MillisecondTimes,
     };

@@ -18,6 +18,7 @@
 //! - `envelope`: Suno's `{"code", "message", "data"}` answers.
 //! - `routes`: the warp filters of the Suno API and the one `recover`.
 //! - `handlers`: what submit, fetch and ping answer, with latency, faults and auth applied.
+//! - `media`: the WAV and JPEG finished clips point at when [`MockConfig::serve_media`] is on.
 //! - `control`: its side of the shared `/mock/...` control routes (Suno envelopes).
 //! - [`cli`]: the `mock_suno` command line.
 
@@ -26,6 +27,7 @@ mod config;
 mod control;
 mod envelope;
 mod handlers;
+mod media;
 mod mock;
 mod routes;
 mod state;

@@ -9,14 +9,18 @@ use warp::{Filter, Rejection, Reply};
 
 use super::envelope::error;
 use super::handlers::{Call, answer};
+use super::media::media_route;
 use super::state::State;
 use crate::routes::mock_routes;
 
-/// All routes: the Suno API, the `/mock` control API, and JSON envelopes for rejections.
+/// All routes: the media files, the Suno API, the `/mock` control API, and JSON envelopes
+/// for rejections.
 pub(crate) fn routes(
     state: Arc<State>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
-    mock_routes(state, suno_calls(), answer, recover)
+    media_route()
+        .or(mock_routes(state, suno_calls(), answer, recover))
+        .unify()
 }
 
 /// The four Suno routes, each answered by [`answer`].

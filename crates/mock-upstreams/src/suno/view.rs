@@ -1,14 +1,20 @@
 //! How a task looks in a fetch answer at a given moment, reshaped by the fetch faults.
 
+use std::net::SocketAddr;
+
 use serde::Serialize;
 
 use super::config::{FAIL_REASON, FORCED_FAIL_REASON};
+use super::media::{audio_path, cover_path};
 use super::task::{Entry, Kind, Music, Phase};
 use crate::clock::Clock;
 
-/// How faults reshape task objects in fetch answers.
+/// How faults reshape task objects in fetch answers, and where finished clips' media is.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Shape {
+    /// [`crate::MockConfig::serve_media`]: this mock's address, which finished clips' audio
+    /// and images point at instead of Suno's CDN.
+    pub(crate) media_at: Option<SocketAddr>,
     /// [`crate::Fault::UnknownStatus`]: the status word is `WEIRD`.
     pub(crate) weird_status: bool,
     /// [`crate::Fault::MillisecondTimes`]: times in ms instead of seconds.
@@ -110,7 +116,10 @@ impl Entry {
             (ms, false) => ms / 1000,
         };
         let (action, data) = match &task.kind {
-            Kind::Music(music) => ("MUSIC", DataView::Clips(music.clip_views(phase))),
+            Kind::Music(music) => (
+                "MUSIC",
+                DataView::Clips(music.clip_views(phase, shape.media_at)),
+            ),
             Kind::Lyrics { title, text } => (
                 "LYRICS",
                 DataView::Lyrics(LyricsView {
@@ -140,8 +149,8 @@ impl Entry {
 
 impl Music {
     /// The two clips as Suno shows them in `phase`: stream URLs while IN_PROGRESS, CDN URLs
-    /// and a duration once SUCCESS.
-    fn clip_views(&self, phase: Phase) -> Vec<ClipView<'_>> {
+    /// (or this mock's own media at `media_at`) and a duration once SUCCESS.
+    fn clip_views(&self, phase: Phase, media_at: Option<SocketAddr>) -> Vec<ClipView<'_>> {
         let input = &self.input;
         let mv = input.mv.as_deref().unwrap_or("chirp-v3-0");
         let title = input.title.as_deref().unwrap_or("");
@@ -153,12 +162,27 @@ impl Music {
                 let done = phase == Phase::Success;
                 let images = streaming || done;
                 let url = |on: bool, url: String| if on { url } else { String::new() };
+                let (audio, image, image_large) = match media_at {
+                    Some(addr) if done => {
+                        let cover = format!("http://{addr}{}", cover_path(id));
+                        (
+                            format!("http://{addr}{}", audio_path(id)),
+                            cover.clone(),
+                            cover,
+                        )
+                    }
+                    _ => (
+                        format!("https://cdn1.suno.ai/{id}.mp3"),
+                        format!("https://cdn2.suno.ai/image_{id}.jpeg"),
+                        format!("https://cdn2.suno.ai/image_large_{id}.jpeg"),
+                    ),
+                };
                 ClipView {
                     id,
                     title,
                     status: phase.clip_status(),
                     audio_url: if done {
-                        format!("https://cdn1.suno.ai/{id}.mp3")
+                        audio
                     } else {
                         url(
                             streaming,
@@ -166,11 +190,8 @@ impl Music {
                         )
                     },
                     video_url: url(done, format!("https://cdn1.suno.ai/{id}.mp4")),
-                    image_url: url(images, format!("https://cdn2.suno.ai/image_{id}.jpeg")),
-                    image_large_url: url(
-                        images,
-                        format!("https://cdn2.suno.ai/image_large_{id}.jpeg"),
-                    ),
+                    image_url: url(images, image),
+                    image_large_url: url(images, image_large),
                     is_video_pending: !done,
                     model_name: mv,
                     major_model_version: major_version(mv),

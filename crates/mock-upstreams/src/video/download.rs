@@ -16,11 +16,11 @@ use warp::reply::Response;
 use super::api::find;
 use super::content::Content;
 use super::error::ApiError;
-use super::range::{Ranged, resolve};
 use super::request::{Variant, VideoStatus};
 use super::state::State;
 use crate::clock::Clock;
 use crate::fault::Fault;
+use crate::range::{Ranged, resolve};
 
 /// Bytes generated per chunk of a download.
 const CHUNK_BYTES: u64 = 64 * 1024;

@@ -25,7 +25,7 @@
 //! - `state`: what the routes share: videos in creation order, faults, counters
 //!   ([`VideoStats`]), [`Created`] records.
 //! - `view`: the video object, list page and deletion receipt.
-//! - `content`, `range`: the bytes of each rendition, and `Range` requests.
+//! - `content`: the bytes of each rendition (`Range` requests: the crate's `range`).
 //! - `error`: OpenAI's error body.
 //! - `routes`: the warp filters and the one `recover`.
 //! - `handlers`: latency, faults and auth before every route; `api`: the JSON routes;
@@ -44,7 +44,6 @@ mod form;
 mod handlers;
 mod job;
 mod mock;
-mod range;
 mod request;
 mod routes;
 mod state;

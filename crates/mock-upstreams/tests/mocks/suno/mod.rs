@@ -1,6 +1,7 @@
-//! The Suno mock: the `/mock/...` control routes, faults, and healthy behaviour.
+//! The Suno mock: the `/mock/...` control routes, faults, healthy behaviour, and its media.
 
 mod control;
 mod faults;
 mod lifecycle;
+mod media;
 mod support;
