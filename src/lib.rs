@@ -2,6 +2,7 @@
 //!
 //! The layers, each using only those below it:
 //! - [`cli`]: the command line (`serve` and the operators' commands).
+//! - [`console`]: the web console's page and assets, embedded, served at `/`.
 //! - [`http`]: warp routes of the management API, authentication, the
 //!   management envelope and the one mapping of errors to statuses; it
 //!   mounts each platform's own routes.
@@ -26,6 +27,7 @@ pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod doctor;
 pub mod domain;

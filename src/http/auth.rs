@@ -87,6 +87,28 @@ enum Credential<'a> {
 /// `Authorization: Bearer <access token>` or, without it, the session
 /// cookie; either way `New-Api-User` must name the same user.
 pub fn authenticate(ctx: &Context, headers: &HeaderMap, method: &Method) -> Result<User> {
+    authenticate_as(ctx, headers, method, Claim::Required)
+}
+
+/// Whether a request must name its user in `New-Api-User`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Every route but the one below.
+    Required,
+    /// Only `GET /api/task/self/{id}/content`: a `<video src>` cannot send
+    /// headers. Safe because the route only reads, and the session cookie
+    /// is `SameSite=Strict` (another site's page cannot make a browser
+    /// send it); the header, when sent, must still match.
+    Optional,
+}
+
+/// [`authenticate`], with `New-Api-User` required or optional.
+pub fn authenticate_as(
+    ctx: &Context,
+    headers: &HeaderMap,
+    method: &Method,
+    claim: Claim,
+) -> Result<User> {
     let token = header(headers, "authorization")?
         .map(strip_bearer)
         .filter(|t| !t.is_empty());
@@ -98,11 +120,17 @@ pub fn authenticate(ctx: &Context, headers: &HeaderMap, method: &Method) -> Resu
             )
         })?),
     };
-    let claimed = header(headers, "new-api-user")?
-        .ok_or_else(|| Error::Unauthenticated("New-Api-User header is missing".into()))?;
-    let claimed: i64 = strip_bearer(claimed).parse().map_err(|_| {
-        Error::Unauthenticated("New-Api-User header must be a numeric user id".into())
-    })?;
+    let claimed = match (header(headers, "new-api-user")?, claim) {
+        (Some(claimed), _) => Some(strip_bearer(claimed).parse::<i64>().map_err(|_| {
+            Error::Unauthenticated("New-Api-User header must be a numeric user id".into())
+        })?),
+        (None, Claim::Optional) => None,
+        (None, Claim::Required) => {
+            return Err(Error::Unauthenticated(
+                "New-Api-User header is missing".into(),
+            ));
+        }
+    };
     let user = match credential {
         Credential::Token(token) => ctx
             .store
@@ -115,7 +143,7 @@ pub fn authenticate(ctx: &Context, headers: &HeaderMap, method: &Method) -> Resu
             })?
         }
     };
-    if user.id != claimed {
+    if claimed.is_some_and(|claimed| claimed != user.id) {
         return Err(Error::Unauthenticated(
             "New-Api-User does not match the credentials' user".into(),
         ));

@@ -1,7 +1,8 @@
 //! The warp HTTP layer: one filter function per route, named handler
 //! functions, one error mapping ([`error`]) and one envelope per surface.
 //! It knows no platform by name: every registered platform mounts its own
-//! client-facing routes.
+//! client-facing routes, and the console's page and assets
+//! ([`crate::console`]).
 
 mod audit;
 pub mod auth;
@@ -16,6 +17,7 @@ mod options;
 mod repair;
 pub mod request_id;
 mod status;
+mod task_content;
 mod tasks;
 mod tokens;
 mod user_admin;
@@ -95,6 +97,7 @@ pub fn routes(
     let api = status::routes(ctx.clone())
         .or(users::routes(ctx.clone()))
         .or(tasks::routes(ctx.clone()))
+        .or(task_content::routes(ctx.clone()))
         .or(repair::routes(ctx.clone()))
         .or(tokens::routes(ctx.clone()))
         .or(webhooks::routes(ctx.clone()))
@@ -105,5 +108,13 @@ pub fn routes(
         .or(audit::routes(ctx.clone()))
         .map(|r| Box::new(r) as Box<dyn Reply>);
     let platforms = platform_routes(&ctx).map(|r| Box::new(r) as Box<dyn Reply>);
-    request_id::wrap(platforms.or(api).unify().recover(envelope::recover))
+    let console = crate::console::routes().map(|r| Box::new(r) as Box<dyn Reply>);
+    request_id::wrap(
+        platforms
+            .or(api)
+            .unify()
+            .or(console)
+            .unify()
+            .recover(envelope::recover),
+    )
 }

@@ -10,7 +10,7 @@ use crate::domain::{Page, QueryParams, TaskStatus};
 use crate::error::Result;
 use crate::store::tasks::{TaskFilter, TaskView};
 
-/// Both lists: `GET /api/task/self?p=1&page_size=20&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=`, and `GET /api/task/?...&channel_id=` (admin).
+/// Both lists: `GET /api/task/self?p=1&page_size=20&status=&platform=&task_id=&action=&start_timestamp=&end_timestamp=`, and `GET /api/task/?...&channel_id=&user_id=` (admin).
 pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let own = warp::path!("api" / "task" / "self").and(warp::get());
     let all = warp::path!("api" / "task").and(warp::get());
@@ -24,7 +24,11 @@ fn list(c: &Caller, q: &QueryParams, admin: bool) -> Result<PageData<TaskView>> 
     let platforms = &c.ctx.platforms;
     let (start_timestamp, end_timestamp) = q.time_range()?;
     let filter = TaskFilter {
-        user_id: (!admin).then_some(c.user.id),
+        user_id: if admin {
+            q.get_i64("user_id")?
+        } else {
+            Some(c.user.id)
+        },
         channel_id: if admin {
             q.get_i64("channel_id")?
         } else {

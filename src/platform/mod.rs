@@ -5,6 +5,7 @@
 //! outside this folder names a platform; adding one is a new folder and one
 //! line in [`Platforms::builtin`].
 
+pub mod download;
 pub mod job;
 pub mod probe;
 pub mod registry;

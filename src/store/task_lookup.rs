@@ -20,6 +20,18 @@ impl Store {
             .optional()?)
     }
 
+    /// One of `user_id`'s tasks by public id, unless they deleted it.
+    pub fn user_visible_task_any(&self, user_id: i64, task_id: &str) -> StoreResult<Option<Task>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t
+             WHERE t.task_id = ?1 AND t.user_id = ?2 AND t.deleted = 0"
+        ))?;
+        Ok(stmt
+            .query_row(params![task_id, user_id], task_from_row)
+            .optional()?)
+    }
+
     /// Those of `ids` that are `user_id`'s tasks (unknown ids left out).
     pub fn user_tasks(&self, user_id: i64, ids: &[String]) -> StoreResult<Vec<Task>> {
         let conn = self.conn()?;

@@ -7,6 +7,7 @@ mod auth;
 mod channels;
 mod cli;
 mod cli_parse;
+mod console;
 mod hardening;
 mod hostile;
 mod idempotency;

@@ -318,7 +318,12 @@ fn root_token_rotation_leaves_other_users_alone() {
 #[test]
 fn unknown_route_is_404_in_the_error_envelope() {
     let app = spawn_app();
-    for path in ["/api/nope", "/api/task/self/extra", "/nothing", "/"] {
+    for path in [
+        "/api/nope",
+        "/api/task/self/extra",
+        "/nothing",
+        "/assets/nope.js",
+    ] {
         let (status, body) = app.get(path, &as_root());
         assert_error(status, &body, 404);
     }
