@@ -1,9 +1,10 @@
 //! The console: its page and assets as served (types, caching, gzip, the
 //! security headers, no inline code), and the session-friendly content
 //! route its `<video>` elements play from. What the page's scripts do is
-//! tested in a real browser (the browser tests), not here.
+//! tested in a real browser (`browser/`), not here.
 
 mod assets;
+mod browser;
 mod content;
 mod page;
 

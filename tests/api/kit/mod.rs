@@ -10,6 +10,7 @@
 //! - [`video`]: video mocks, `sora` channels, `/v1/videos` calls.
 //! - [`db`]: raw SQL reads (balances, log rows, task rows, counts).
 //! - [`worker`]: worker passes on a manual clock, the payer and its balances.
+//! - [`browser`]: headless Chromium over WebDriver for the console's scenarios.
 //! - [`process`]: the compiled binary: `serve` as a child, CLI commands.
 //! - [`rng`]: a seeded generator for randomised tests.
 //! - [`receiver`]: a webhook receiver over real HTTP, and signature checks.
@@ -19,6 +20,7 @@
 
 pub mod app;
 pub mod assert;
+pub mod browser;
 pub mod db;
 pub mod fixtures;
 pub mod http;
