@@ -47,15 +47,22 @@ fn local_minute(browser: &Browser, unix: i64) -> String {
     value.as_str().expect("a local time").to_string()
 }
 
-#[test]
-fn status_and_time_filters_narrow_the_table_and_the_total() {
+/// Alice's [`history`] on the Tasks page of a browser logged in as her,
+/// all 25 counted; `None` without a browser.
+fn alice_s_tasks(scenario: &str) -> Option<(TestApp, Browser, Vec<String>, i64)> {
     let app = spawn_app();
     let alice = user_with_password(&app, "alice", 1);
     let (ids, base) = history(&app, alice.id);
-    let Some(browser) = super::logged_in("filters", &app, "alice") else {
+    let browser = super::logged_in(scenario, &app, "alice")?;
+    total_is(&browser, 25);
+    Some((app, browser, ids, base))
+}
+
+#[test]
+fn status_and_time_filters_narrow_the_table_and_the_total() {
+    let Some((_app, browser, ids, base)) = alice_s_tasks("filters") else {
         return;
     };
-    total_is(&browser, 25);
     let shown = rows(&browser);
     assert_eq!(shown.len(), 20, "20 a page by default");
     assert_eq!(shown[0], ids[24], "newest first");
@@ -97,13 +104,9 @@ fn status_and_time_filters_narrow_the_table_and_the_total() {
 
 #[test]
 fn paging_walks_25_tasks_10_at_a_time() {
-    let app = spawn_app();
-    let alice = user_with_password(&app, "alice", 1);
-    let (ids, _) = history(&app, alice.id);
-    let Some(browser) = super::logged_in("paging", &app, "alice") else {
+    let Some((_app, browser, ids, _)) = alice_s_tasks("paging") else {
         return;
     };
-    total_is(&browser, 25);
     browser.set_value("#page-size", "10");
     let page = |p: usize, n: usize| {
         browser.wait_js(
