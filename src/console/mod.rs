@@ -18,13 +18,18 @@ pub fn routes() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
     page().or(asset()).unify()
 }
 
+/// `GET` or `HEAD` (hyper sends no body for the latter).
+fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
+}
+
 /// `GET /` or `GET /index.html` → the page (`Cache-Control: no-cache`).
 pub fn page() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let root = warp::path::end();
     let named = warp::path!("index.html");
     root.or(named)
         .unify()
-        .and(warp::get())
+        .and(get_or_head())
         .and(warp::header::headers_cloned())
         .map(|headers: HeaderMap| reply::answer(assets::catalog().page(), &headers))
 }
@@ -33,7 +38,7 @@ pub fn page() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
 /// with its hash, `?v=<hash>`); an unknown name → 404.
 pub fn asset() -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("assets" / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and(warp::header::headers_cloned())
         .map(
             |name: String, headers: HeaderMap| match assets::catalog().asset(&name) {

@@ -10,7 +10,6 @@ use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use super::auth::{Claim, authenticate_as};
-use super::{blocking, with_ctx};
 use crate::context::Context;
 use crate::domain::TaskStatus;
 use crate::error::{Error, Result};
@@ -24,17 +23,8 @@ const VARIANTS: [&str; 2] = ["video", "thumbnail"];
 /// Unknown or another user's task → 404; not finished → 409; a task with
 /// no file (Suno) → 400.
 pub fn routes(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    warp::path!("api" / "task" / "self" / String / "content")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(warp::header::headers_cloned())
-        .and(with_ctx(ctx))
-        .and_then(
-            |id: String, query: HashMap<String, String>, headers: HeaderMap, ctx: Context| async move {
-                let content = blocking(move || open(&ctx, &headers, &id, &query)).await?;
-                Ok::<_, Rejection>(download::stream(content))
-            },
-        )
+    let route = warp::path!("api" / "task" / "self" / String / "content").and(warp::get());
+    download::route(route, ctx, open)
 }
 
 /// Opens the file of the caller's finished task `id`.
@@ -45,12 +35,7 @@ fn open(
     query: &HashMap<String, String>,
 ) -> Result<Content> {
     let user = authenticate_as(ctx, headers, &Method::GET, Claim::Optional)?;
-    let variant = query.get("variant").map(String::as_str).unwrap_or("video");
-    if !VARIANTS.contains(&variant) {
-        return Err(Error::invalid(format!(
-            "invalid 'variant' {variant:?}: use video or thumbnail"
-        )));
-    }
+    let variant = download::variant(query, &VARIANTS)?;
     let task = ctx
         .store
         .user_visible_task_any(user.id, id)?

@@ -3,11 +3,13 @@
 //! whole. Used by `GET /v1/videos/{id}/content` and by the console's
 //! `GET /api/task/self/{task_id}/content`.
 
+use std::collections::HashMap;
 use std::io::Read;
 
 use bytes::Bytes;
-use warp::http::{HeaderName, HeaderValue, StatusCode};
+use warp::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use warp::reply::{Reply, Response};
+use warp::{Filter, Rejection};
 
 use super::{Content, Target, UpstreamError};
 use crate::context::Context;
@@ -18,6 +20,46 @@ use crate::store::tasks::Task;
 const CHUNK: usize = 64 * 1024;
 /// Chunks read ahead of a slow client: bounds the memory of a download.
 const AHEAD: usize = 4;
+
+/// How a download route opens the file a request asks for: the context,
+/// the request's headers, the id in the path and the query.
+pub type Opener = fn(&Context, &HeaderMap, &str, &HashMap<String, String>) -> Result<Content>;
+
+/// A download route: `route` matches a GET and extracts the id, `open`
+/// runs on the blocking pool, and the file is streamed.
+pub fn route<R>(
+    route: R,
+    ctx: Context,
+    open: Opener,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone
+where
+    R: Filter<Extract = (String,), Error = Rejection> + Clone + Send + Sync + 'static,
+{
+    route
+        .and(warp::query::<HashMap<String, String>>())
+        .and(warp::header::headers_cloned())
+        .and(crate::http::with_ctx(ctx))
+        .and_then(
+            move |id: String, query: HashMap<String, String>, headers: HeaderMap, ctx: Context| async move {
+                let content =
+                    crate::http::blocking(move || open(&ctx, &headers, &id, &query)).await?;
+                Ok::<_, Rejection>(stream(content))
+            },
+        )
+}
+
+/// The `variant` a query names (default `video`), one of `allowed`.
+pub fn variant<'q>(query: &'q HashMap<String, String>, allowed: &[&str]) -> Result<&'q str> {
+    let variant = query.get("variant").map(String::as_str).unwrap_or("video");
+    if allowed.contains(&variant) {
+        Ok(variant)
+    } else {
+        Err(Error::invalid(format!(
+            "invalid 'variant' {variant:?}: use {}",
+            allowed.join(", ")
+        )))
+    }
+}
 
 /// Opens `variant` of `task`'s result at its channel (`range`: the client's
 /// `Range` header). The caller has checked that the task is the client's

@@ -35,6 +35,8 @@ fn seed_fields() -> BTreeSet<&'static str> {
 struct Fixture {
     app: TestApp,
     alice: i64,
+    /// The other user.
+    bob: i64,
     alice_token: String,
     alice_headers: Headers,
     /// (row id, what was inserted), in insertion order.
@@ -87,6 +89,7 @@ fn fixture() -> Fixture {
     Fixture {
         app,
         alice,
+        bob,
         alice_headers: as_user(alice, &alice_token),
         alice_token,
         tasks: ids.into_iter().zip(specs).collect(),
@@ -367,6 +370,24 @@ fn channel_id_filters_the_admin_list() {
     }
     let data = f.list_all("channel_id=42");
     assert_eq!(data["total"], 0);
+}
+
+#[test]
+fn user_id_filters_the_admin_list_and_is_ignored_on_the_user_list() {
+    // The console's admin filter (#f-user-id).
+    let f = fixture();
+    for user in [f.alice, f.bob] {
+        let query = format!("page_size=100&user_id={user}");
+        let data = f.list_all(&query);
+        let expected = f.expected(|t| t.user_id == user);
+        assert!(!expected.is_empty(), "{query}");
+        assert_eq!(item_ids(&data), expected, "{query}");
+        assert_eq!(data["total"], expected.len(), "{query}");
+    }
+    let data = f.list_all("user_id=4242");
+    assert_eq!(data["total"], 0);
+    let data = f.list_self(&format!("page_size=100&user_id={}", f.bob));
+    assert_eq!(item_ids(&data), f.expected(|t| t.user_id == f.alice));
 }
 
 #[test]

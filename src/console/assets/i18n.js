@@ -16,7 +16,7 @@ TC.dict = {
     prev: "Previous", next: "Next", page_info: "Page {0} of {1}", no_rows: "Nothing to show.",
     live_on: "Refreshing every 2 s while tasks are running.", clip_cover: "Cover of {0}",
     play_clip: "Play {0}", play_video: "Video of task {0}", lyrics: "Lyrics",
-    filters: "Filters", seconds: "{0} s", minutes: "{0} min {1} s", hours: "{0} h {1} min",
+    owner_only: "Only its owner can play this video here.", filters: "Filters", seconds: "{0} s", minutes: "{0} min {1} s", hours: "{0} h {1} min",
     // keys
     key_name: "Name", key_quota: "Remaining quota (empty: unlimited)", create: "Create",
     key_created: "Your new key. Copy it now: it is not shown again.", copy: "Copy", copied: "Copied",
@@ -58,7 +58,7 @@ TC.dict = {
     prev: "上一页", next: "下一页", page_info: "第 {0} / {1} 页", no_rows: "暂无数据。",
     live_on: "有任务进行中，每 2 秒自动刷新。", clip_cover: "{0} 的封面",
     play_clip: "播放 {0}", play_video: "任务 {0} 的视频", lyrics: "歌词",
-    filters: "筛选条件", seconds: "{0} 秒", minutes: "{0} 分 {1} 秒", hours: "{0} 小时 {1} 分",
+    owner_only: "仅任务所有者可在此播放该视频。", filters: "筛选条件", seconds: "{0} 秒", minutes: "{0} 分 {1} 秒", hours: "{0} 小时 {1} 分",
     key_name: "名称", key_quota: "剩余额度（留空为无限）", create: "创建",
     key_created: "这是新密钥，请立即复制：它不会再次显示。", copy: "复制", copied: "已复制",
     copy_failed: "复制失败：请手动选择密钥并复制。",

@@ -23,6 +23,8 @@ function progressValue(text) {
 function result(task) {
   if (task.status !== "SUCCESS") return [];
   if (task.platform === "55") {
+    // The content route serves the caller's own videos only.
+    if (TC.me && task.user_id !== TC.me.id) return [TC.el("span", { "class": "note", text: TC.t("owner_only") })];
     var src = "/api/task/self/" + encodeURIComponent(task.task_id) + "/content";
     return [TC.el("video", { controls: true, preload: "auto", "class": "task-video", src: src,
       poster: src + "?variant=thumbnail", "aria-label": TC.t("play_video", task.task_id) })];
@@ -197,7 +199,8 @@ TC.views.tasks = function () {
     }, function (e) {
       if (stopped) return;
       main.showError(e);
-      table.setAttribute("data-live", "0");
+      // A passing failure while tasks run: try again at the next tick.
+      if (e.status !== 401 && table.getAttribute("data-live") === "1") timer = setTimeout(load, LIVE_MS);
     });
   }
   load();

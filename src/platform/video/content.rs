@@ -8,7 +8,7 @@ use warp::http::HeaderMap;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::routes::{caller, own_video, with_request};
+use super::routes::{caller, own_video};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::platform::{Content, download};
@@ -18,17 +18,7 @@ const VARIANTS: [&str; 3] = ["video", "thumbnail", "spritesheet"];
 
 /// `GET /v1/videos/{id}/content?variant=video` (`Range` honoured) → the bytes.
 pub fn download(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    warp::path!(String / "content")
-        .and(warp::get())
-        .and(warp::query::<HashMap<String, String>>())
-        .and(with_request(ctx))
-        .and_then(
-            |id: String, query: HashMap<String, String>, headers: HeaderMap, ctx: Context| async move {
-                let content =
-                    crate::http::blocking(move || open(&ctx, &headers, &id, &query)).await?;
-                Ok::<_, Rejection>(download::stream(content))
-            },
-        )
+    download::route(warp::path!(String / "content").and(warp::get()), ctx, open)
 }
 
 /// Opens the upstream's file of the caller's completed video.
@@ -39,12 +29,7 @@ fn open(
     query: &HashMap<String, String>,
 ) -> Result<Content> {
     let (_, user) = caller(ctx, headers)?;
-    let variant = query.get("variant").map(String::as_str).unwrap_or("video");
-    if !VARIANTS.contains(&variant) {
-        return Err(Error::invalid(format!(
-            "invalid 'variant' {variant:?}: use video, thumbnail or spritesheet"
-        )));
-    }
+    let variant = download::variant(query, &VARIANTS)?;
     let task = own_video(ctx, &user, id)?;
     if task.status != "SUCCESS" {
         return Err(Error::NotFound(format!(

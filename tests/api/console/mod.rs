@@ -33,8 +33,13 @@ impl Raw {
 /// `GET path` with exactly these header lines over a plain socket, so no
 /// client decompresses or revalidates behind the test's back.
 fn raw_get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Raw {
+    raw(app, "GET", path, headers)
+}
+
+/// [`raw_get`] with another method.
+fn raw(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)]) -> Raw {
     let mut stream = TcpStream::connect(app.addr).expect("connect");
-    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n", app.addr);
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", app.addr);
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -1,6 +1,6 @@
 //! The page: content, no inline code, and every asset it names served.
 
-use super::{asset_paths, page, raw_get};
+use super::{asset_paths, page, raw, raw_get};
 use crate::kit::spawn_app;
 
 /// Upper bound of the console's total size, uncompressed (issue 12).
@@ -92,5 +92,24 @@ fn a_new_build_of_an_asset_gets_a_new_version_in_the_page() {
         let answer = raw_get(&app, &path, &[]);
         let hash = taskcenter::secrets::sha256_hex(&[&answer.body]);
         assert!(hash.starts_with(version), "{path}: {hash}");
+    }
+}
+
+#[test]
+fn head_answers_the_headers_of_get_without_a_body() {
+    let app = spawn_app();
+    for path in ["/".to_string(), asset_paths(&page(&app))[0].clone()] {
+        let get = raw_get(&app, &path, &[]);
+        let head = raw(&app, "HEAD", &path, &[]);
+        assert_eq!(head.status, 200, "{path}");
+        assert!(head.body.is_empty(), "{path}: no body");
+        for name in [
+            "content-type",
+            "etag",
+            "cache-control",
+            "content-security-policy",
+        ] {
+            assert_eq!(head.header(name), get.header(name), "{path}: {name}");
+        }
     }
 }
