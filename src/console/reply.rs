@@ -112,3 +112,43 @@ fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
         .map(str::trim)
         .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: &'static str, value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_static(value));
+        h
+    }
+
+    #[test]
+    fn gzip_is_accepted_by_name_or_star_unless_its_quality_is_zero() {
+        for yes in ["gzip", "GZIP", "br, gzip;q=0.5", "*", "deflate, *;q=0.1"] {
+            assert!(accepts_gzip(&headers("accept-encoding", yes)), "{yes}");
+        }
+        for no in [
+            "",
+            "br",
+            "identity",
+            "gzip;q=0",
+            "gzip; q=0.0, br",
+            "x-gzip2",
+        ] {
+            assert!(!accepts_gzip(&headers("accept-encoding", no)), "{no}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn if_none_match_matches_the_tag_in_a_list_weak_or_star() {
+        let tag = "\"abc\"";
+        for yes in ["\"abc\"", "\"x\", \"abc\"", "W/\"abc\"", "*"] {
+            assert!(matches_etag(&headers("if-none-match", yes), tag), "{yes}");
+        }
+        for no in ["\"abcd\"", "abc", "\"ab\", \"c\""] {
+            assert!(!matches_etag(&headers("if-none-match", no), tag), "{no}");
+        }
+    }
+}

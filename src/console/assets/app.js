@@ -59,8 +59,10 @@ TC.render = function () {
   document.getElementById("lang").value = TC.lang;
   document.getElementById("lang-label").textContent = TC.t("language");
   var name = routeName();
-  if (!TC.userId()) name = "login";
-  else if (!name || name === "login") { TC.go("#/tasks"); return; }
+  if (!TC.userId()) {
+    // The address says what is shown: #/login (hashchange renders it).
+    if (name !== "login") { location.replace("#/login"); return; }
+  } else if (!name || name === "login") { TC.go("#/tasks"); return; }
   document.title = TC.t(name) + " · taskcenter";
   if (name === "login") { renderNav(name); show(loginView()); return; }
   var ready = TC.me ? Promise.resolve(TC.me) : TC.api("GET", "/api/user/self").then(function (me) { TC.me = me; return me; });
