@@ -71,25 +71,26 @@ fn open(
         key: channel.key.clone(),
     };
     let range = headers.get("range").and_then(|v| v.to_str().ok());
-    platform
-        .content(&target, &task.upstream_task_id, variant, range)
-        .map_err(|e| {
-            log::warn!(
-                "content of {id} from channel {} failed: {}",
-                channel.id,
-                e.detail()
-            );
-            match e {
-                crate::platform::UpstreamError::Status { status: 404, .. } => {
-                    Error::NotFound(format!("the content of video '{id}' is not available"))
-                }
-                // 416 and the like are the client's; the rest a gateway fault.
-                e => Error::Upstream {
-                    status: e.client_status(),
-                    message: e.message(),
-                },
+    let started = std::time::Instant::now();
+    let content = platform.content(&target, &task.upstream_task_id, variant, range);
+    crate::health::observe(ctx, channel.id, started, &content);
+    content.map_err(|e| {
+        log::warn!(
+            "content of {id} from channel {} failed: {}",
+            channel.id,
+            e.detail()
+        );
+        match e {
+            crate::platform::UpstreamError::Status { status: 404, .. } => {
+                Error::NotFound(format!("the content of video '{id}' is not available"))
             }
-        })
+            // 416 and the like are the client's; the rest a gateway fault.
+            e => Error::Upstream {
+                status: e.client_status(),
+                message: e.message(),
+            },
+        }
+    })
 }
 
 /// The response streaming `content`: a blocking thread reads the upstream
