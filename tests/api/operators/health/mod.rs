@@ -5,6 +5,7 @@
 //! a restart.
 
 mod auto_disable;
+mod fetches;
 mod listing;
 mod probes;
 mod unhealthy;
