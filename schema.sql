@@ -14,7 +14,7 @@ CREATE TABLE users (
     password_hash    TEXT,
     display_name     TEXT    NOT NULL DEFAULT '',
     role             INTEGER NOT NULL DEFAULT 1,      -- 1 common, 10 admin, 100 root
-    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
+    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled by hand, 3 auto-disabled
     "group"          TEXT    NOT NULL DEFAULT 'default',
     quota            INTEGER NOT NULL DEFAULT 0
                      CHECK (typeof(quota) = 'integer' AND quota BETWEEN 0 AND 9007199254740991),
@@ -54,11 +54,30 @@ CREATE TABLE channels (
     "group"          TEXT    NOT NULL DEFAULT 'default',
     priority         INTEGER NOT NULL DEFAULT 0,
     weight           INTEGER NOT NULL DEFAULT 1,
-    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled
+    status           INTEGER NOT NULL DEFAULT 1,      -- 1 enabled, 2 disabled by hand, 3 auto-disabled
     used_quota       INTEGER NOT NULL DEFAULT 0
                      CHECK (typeof(used_quota) = 'integer' AND used_quota BETWEEN 0 AND 9007199254740991),
     created_at       INTEGER NOT NULL,
-    model_mapping    TEXT    NOT NULL DEFAULT ''      -- JSON object client model -> upstream model; '' = none
+    model_mapping    TEXT    NOT NULL DEFAULT '',     -- JSON object client model -> upstream model; '' = none
+    disabled_reason  TEXT    NOT NULL DEFAULT '',     -- why the server disabled it (status 3)
+    disabled_at      INTEGER NOT NULL DEFAULT 0,      -- when it was auto-disabled (unix s)
+    probe_at         INTEGER NOT NULL DEFAULT 0,      -- when the worker probes it next (status 3)
+    probe_backoff_secs INTEGER NOT NULL DEFAULT 0     -- the wait before that probe; doubles, up to 1 h
+);
+
+-- Health of each channel's upstream calls, as the server last saved it
+-- (the server keeps the live figures in memory and saves changed channels
+-- once per worker pass). `hours`: JSON list of per-hour counts and latency
+-- histograms of the last 24 h.
+CREATE TABLE channel_health (
+    channel_id           INTEGER PRIMARY KEY,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    healthy              INTEGER NOT NULL DEFAULT 1,
+    last_success_at      INTEGER NOT NULL DEFAULT 0,
+    last_error           TEXT    NOT NULL DEFAULT '',
+    last_error_at        INTEGER NOT NULL DEFAULT 0,
+    hours                TEXT    NOT NULL DEFAULT '[]',
+    updated_at           INTEGER NOT NULL
 );
 
 CREATE TABLE tasks (

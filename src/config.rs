@@ -115,6 +115,20 @@ pub struct Config {
           value_parser = RangedU64ValueParser::<u64>::new().range(1..=300))]
     pub webhook_timeout_secs: u64,
 
+    /// Consecutive failed calls (no answer, a timeout, a 5xx, an unreadable
+    /// answer) that mark a channel unhealthy: submissions try it only after
+    /// the healthy ones. One working call makes it healthy again.
+    #[arg(long, env = "TASKCENTER_CHANNEL_UNHEALTHY_AFTER", default_value_t = 3,
+          value_parser = RangedU64ValueParser::<u32>::new().range(1..=1_000_000))]
+    pub channel_unhealthy_after: u32,
+
+    /// Seconds after a channel was disabled automatically (its credentials
+    /// or balance refused) until the worker first probes it; each failed
+    /// probe doubles the wait, up to 1 h. A probe that works enables it.
+    #[arg(long, env = "TASKCENTER_CHANNEL_PROBE_MIN_SECS", default_value_t = 60,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..=3600))]
+    pub channel_probe_min_secs: u64,
+
     /// Mark the session cookie `Secure` (browsers then send it over HTTPS
     /// only): set it when the server is reached through TLS.
     #[arg(long, env = "TASKCENTER_COOKIE_SECURE")]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::Config;
 use crate::clock::Clock;
+use crate::health::Health;
 use crate::platform::Platforms;
 use crate::store::Store;
 
@@ -18,6 +19,8 @@ pub struct Context {
     pub config: Arc<Config>,
     /// Where every "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// The channels' health, counted in memory (loaded from the store).
+    pub health: Arc<Health>,
     /// Unix s when this context was made (the server's start).
     pub started_at: i64,
     /// A random id of this server run: idempotency claims it holds are
@@ -40,7 +43,9 @@ impl Context {
         clock: Arc<dyn Clock>,
         platforms: Platforms,
     ) -> Context {
+        let health = Arc::new(Health::load(&store, config.channel_unhealthy_after));
         Context {
+            health,
             store: store
                 .with_clock(clock.clone())
                 .with_default_prices(&platforms.default_prices()),

@@ -9,6 +9,8 @@
 //! - [`platform`]: one folder per upstream platform (Suno): its adaptor,
 //!   client-facing routes, envelope, views and aliases.
 //! - [`relay`]: charging, channel choice and submission with retries.
+//! - [`health`]: every upstream call counted per channel (in memory, saved
+//!   by the worker); auto-disabling a channel whose credentials are refused.
 //! - [`worker`]: the polling loop, timeouts and refunds of failed tasks.
 //! - [`webhook`]: the delivery thread of completion webhooks and their
 //!   signatures (the events are written by the store when tasks settle).
@@ -32,6 +34,7 @@ pub mod context;
 pub mod doctor;
 pub mod domain;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod password;
 pub mod platform;

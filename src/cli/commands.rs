@@ -174,8 +174,17 @@ pub fn channel(cmd: ChannelCmd) -> Result<Value> {
             Ok(to_json(&open(&db.db)?.create_channel(&fields)?.view()))
         }
         ChannelCmd::List { db } => {
-            let channels = Store::open_read_only(&db.db)?.all_channels()?;
-            Ok(json!(channels.iter().map(|c| c.view()).collect::<Vec<_>>()))
+            let store = Store::open_read_only(&db.db)?;
+            // The health as the server last saved it (once per worker pass).
+            let health = crate::health::Health::load(&store, u32::MAX);
+            let now = store.now();
+            let channels = store.all_channels()?;
+            Ok(json!(
+                channels
+                    .iter()
+                    .map(|c| health.report(c, now))
+                    .collect::<Vec<_>>()
+            ))
         }
         ChannelCmd::Disable { db, id } => set_channel_status(&db.db, id, CHANNEL_DISABLED),
         ChannelCmd::Enable { db, id } => set_channel_status(&db.db, id, CHANNEL_ENABLED),
@@ -206,7 +215,11 @@ fn set_channel_status(db: &Path, id: i64, status: i64) -> Result<Value> {
         status: Some(status),
         ..Default::default()
     };
-    Ok(to_json(&open(db)?.update_channel(id, &fields)?.view()))
+    Ok(to_json(
+        &open(db)?
+            .update_channel(id, &fields, "taskcenter CLI")?
+            .view(),
+    ))
 }
 
 /// `taskcenter task ...`: acts as the operator at the console (the log row

@@ -11,9 +11,10 @@ use crate::context::Context;
 use crate::domain::address::check_public_base_url;
 use crate::domain::{ModelMapping, Page, QueryParams, Role, parse_base_url};
 use crate::error::{Error, Result};
+use crate::health::ChannelReport;
 use crate::platform::probe::{ProbeReport, probe};
 use crate::policy;
-use crate::store::channels::{ChannelFields, ChannelView};
+use crate::store::channels::{Channel, ChannelFields};
 
 /// All channel routes.
 pub fn routes(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
@@ -79,7 +80,7 @@ pub fn create(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Reje
     wire::with_json(route, auth::role(ctx, Role::Admin), create_channel)
 }
 
-fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
+fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelReport> {
     if b.channel_type.is_none() {
         return Err(Error::invalid("type is required"));
     }
@@ -87,20 +88,26 @@ fn create_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
         return Err(Error::invalid("base_url is required"));
     }
     let f = fields(&c.ctx, b)?;
-    Ok(c.ctx.store.create_channel(&f)?.view())
+    Ok(report(c, &c.ctx.store.create_channel(&f)?))
 }
 
-/// `GET /api/channel/?p=1&page_size=20` → channels with masked keys.
+/// A channel with its health, as every route answers it.
+fn report(c: &Caller, channel: &Channel) -> ChannelReport {
+    c.ctx.health.report(channel, c.ctx.clock.now())
+}
+
+/// `GET /api/channel/?p=1&page_size=20` → channels with masked keys and
+/// their health (`healthy`, `consecutive_failures`, `last_error`, ...).
 pub fn list(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let route = warp::path!("api" / "channel").and(warp::get());
     wire::with_query(route, auth::role(ctx, Role::Admin), list_channels)
 }
 
-fn list_channels(c: &Caller, q: &QueryParams) -> Result<PageData<ChannelView>> {
+fn list_channels(c: &Caller, q: &QueryParams) -> Result<PageData<ChannelReport>> {
     let page = Page::parse(q)?;
     let (items, total) = c.ctx.store.list_channels(page)?;
     Ok(page_data(
-        items.iter().map(|ch| ch.view()).collect(),
+        items.iter().map(|ch| report(c, ch)).collect(),
         total,
         page,
     ))
@@ -112,22 +119,24 @@ pub fn get_one(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rej
     wire::with_id(route, auth::role(ctx, Role::Admin), get_channel)
 }
 
-fn get_channel(c: &Caller, id: &str) -> Result<ChannelView> {
+fn get_channel(c: &Caller, id: &str) -> Result<ChannelReport> {
     let id = path_id("channel", id)?;
     c.ctx
         .store
         .get_channel(id)?
-        .map(|ch| ch.view())
+        .map(|ch| report(c, &ch))
         .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))
 }
 
-/// `PUT /api/channel/` `{"id", ...}`.
+/// `PUT /api/channel/` `{"id", ...}`; a change of `status` (1 or 2) writes
+/// a system log row, and enabling a channel the server disabled (3) clears
+/// its reason.
 pub fn update(ctx: Context) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let route = warp::path!("api" / "channel").and(warp::put());
     wire::with_json(route, auth::role(ctx, Role::Admin), update_channel)
 }
 
-fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
+fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelReport> {
     let id = b.id.ok_or_else(|| Error::invalid("id is required"))?;
     let f = fields(&c.ctx, b)?;
     let current = c
@@ -136,7 +145,7 @@ fn update_channel(c: &Caller, b: ChannelBody) -> Result<ChannelView> {
         .get_channel(id)?
         .ok_or_else(|| Error::NotFound(format!("channel {id} not found")))?;
     policy::may_move_channel(c.user.role(), &current.base_url, &f)?;
-    Ok(c.ctx.store.update_channel(id, &f)?.view())
+    Ok(report(c, &c.ctx.store.update_channel(id, &f, &c.label())?))
 }
 
 /// `DELETE /api/channel/{id}`.

@@ -74,28 +74,31 @@ pub fn open(ctx: &Context, task: &Task, variant: &str, range: Option<&str>) -> R
         base_url: channel.base_url.clone(),
         key: channel.key.clone(),
     };
-    platform
-        .content(&target, &task.upstream_task_id, variant, range)
-        .map_err(|e| {
-            log::warn!(
-                "content of {id} from channel {} failed: {}",
-                channel.id,
-                e.detail()
-            );
-            match e {
-                UpstreamError::Unsupported(_) => Error::invalid(format!(
-                    "task '{id}' has no file to download (its results are in its data)"
-                )),
-                UpstreamError::Status { status: 404, .. } => {
-                    Error::NotFound(format!("the content of task '{id}' is not available"))
-                }
-                // 416 and the like are the client's; the rest a gateway fault.
-                e => Error::Upstream {
-                    status: e.client_status(),
-                    message: e.message(),
-                },
+    let started = std::time::Instant::now();
+    let content = platform.content(&target, &task.upstream_task_id, variant, range);
+    if !matches!(content, Err(UpstreamError::Unsupported(_))) {
+        crate::health::observe(ctx, channel.id, started, &content);
+    }
+    content.map_err(|e| {
+        log::warn!(
+            "content of {id} from channel {} failed: {}",
+            channel.id,
+            e.detail()
+        );
+        match e {
+            UpstreamError::Unsupported(_) => Error::invalid(format!(
+                "task '{id}' has no file to download (its results are in its data)"
+            )),
+            UpstreamError::Status { status: 404, .. } => {
+                Error::NotFound(format!("the content of task '{id}' is not available"))
             }
-        })
+            // 416 and the like are the client's; the rest a gateway fault.
+            e => Error::Upstream {
+                status: e.client_status(),
+                message: e.message(),
+            },
+        }
+    })
 }
 
 /// The response streaming `content`: a blocking thread reads the upstream

@@ -40,6 +40,9 @@ pub enum UpstreamError {
         status: u16,
         /// The upstream's message.
         message: String,
+        /// The upstream's error code, where its protocol has one (OpenAI's
+        /// `error.code`, e.g. `insufficient_quota`).
+        code: Option<String>,
     },
     /// HTTP 200 but unusable (malformed JSON, `code` not success, no id).
     Protocol(String),
@@ -47,10 +50,52 @@ pub enum UpstreamError {
     Unsupported(&'static str),
 }
 
+/// Error codes (OpenAI's `error.code` or `type`) that mean the channel's own
+/// key or account is bad, whatever the HTTP status (OpenAI sends
+/// `insufficient_quota` with a 429).
+const CHANNEL_REFUSED_CODES: [&str; 6] = [
+    "invalid_api_key",
+    "insufficient_quota",
+    "billing_hard_limit_reached",
+    "billing_not_active",
+    "account_deactivated",
+    "access_terminated",
+];
+
 impl UpstreamError {
-    /// Whether another channel may be tried: connect errors, timeouts, 429 and
-    /// 5xx except 504/524 (a gateway timeout may mean the job was taken).
+    /// Whether the upstream refused the channel's own credentials or
+    /// balance: HTTP 401, 402 or 403, or an error code saying so. The
+    /// channel is at fault, not the job.
+    pub fn refuses_channel(&self) -> bool {
+        match self {
+            UpstreamError::Status { status, code, .. } => {
+                matches!(status, 401..=403)
+                    || code
+                        .as_deref()
+                        .is_some_and(|c| CHANNEL_REFUSED_CODES.contains(&c))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the channel gave no usable answer: a transport error or
+    /// timeout, a 5xx (or another non-4xx error status), an unreadable
+    /// answer.
+    pub fn channel_down(&self) -> bool {
+        match self {
+            UpstreamError::Transport(_) | UpstreamError::Protocol(_) => true,
+            UpstreamError::Status { status, .. } => !(400..500).contains(status),
+            UpstreamError::Unsupported(_) => false,
+        }
+    }
+
+    /// Whether another channel may be tried: connect errors, timeouts, 429,
+    /// 5xx except 504/524 (a gateway timeout may mean the job was taken), and
+    /// a refusal of the channel's credentials (nothing was taken).
     pub fn retryable(&self) -> bool {
+        if self.refuses_channel() {
+            return true;
+        }
         match self {
             UpstreamError::Transport(_) => true,
             UpstreamError::Status { status, .. } => {
@@ -62,15 +107,15 @@ impl UpstreamError {
 
     /// The HTTP status to answer the client with when this is the last error.
     pub fn client_status(&self) -> u16 {
+        if self.refuses_channel() {
+            // The channel's own credentials or balance were refused: that is
+            // a gateway fault, not the client's bad key or empty purse.
+            return 502;
+        }
         match self {
             UpstreamError::Transport(_)
             | UpstreamError::Protocol(_)
             | UpstreamError::Unsupported(_) => 502,
-            // The channel's own credentials were refused: that is a gateway
-            // fault, not the client's bad key.
-            UpstreamError::Status {
-                status: 401 | 403, ..
-            } => 502,
             UpstreamError::Status { status, .. } if (400..=599).contains(status) => *status,
             UpstreamError::Status { .. } => 502,
         }
@@ -91,9 +136,14 @@ impl UpstreamError {
     pub fn detail(&self) -> String {
         match self {
             UpstreamError::Transport(m) => format!("upstream unreachable: {m}"),
-            UpstreamError::Status { status, message } => {
-                format!("upstream returned HTTP {status}: {message}")
-            }
+            UpstreamError::Status {
+                status,
+                message,
+                code: Some(code),
+            } => format!("upstream returned HTTP {status} ({code}): {message}"),
+            UpstreamError::Status {
+                status, message, ..
+            } => format!("upstream returned HTTP {status}: {message}"),
             UpstreamError::Protocol(m) => format!("invalid upstream response: {m}"),
             UpstreamError::Unsupported(_) => self.message(),
         }
@@ -264,5 +314,66 @@ impl Resolver for GuardedResolver {
             )));
         }
         Ok(public)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UpstreamError;
+
+    fn status(status: u16, code: Option<&str>) -> UpstreamError {
+        UpstreamError::Status {
+            status,
+            message: "m".into(),
+            code: code.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn refused_credentials_or_balance_blame_the_channel_and_move_the_job_on() {
+        for e in [
+            status(401, None),
+            status(402, None),
+            status(403, None),
+            status(429, Some("insufficient_quota")),
+            status(400, Some("invalid_api_key")),
+            status(429, Some("billing_hard_limit_reached")),
+        ] {
+            assert!(e.refuses_channel(), "{e:?}");
+            assert!(e.retryable(), "{e:?}");
+            assert_eq!(e.client_status(), 502, "{e:?}");
+            assert!(!e.channel_down(), "{e:?}");
+        }
+        for e in [
+            status(429, Some("rate_limit_exceeded")),
+            status(400, Some("invalid_request_error")),
+            status(404, None),
+            status(500, None),
+            UpstreamError::Transport("refused".into()),
+            UpstreamError::Protocol("garbage".into()),
+        ] {
+            assert!(!e.refuses_channel(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn no_answer_a_5xx_or_garbage_is_a_channel_down_and_a_4xx_is_not() {
+        for e in [
+            status(500, None),
+            status(503, None),
+            status(302, None),
+            UpstreamError::Transport("timeout".into()),
+            UpstreamError::Protocol("garbage".into()),
+        ] {
+            assert!(e.channel_down(), "{e:?}");
+        }
+        for e in [
+            status(400, None),
+            status(404, None),
+            status(429, None),
+            UpstreamError::Unsupported("deletion"),
+        ] {
+            assert!(!e.channel_down(), "{e:?}");
+        }
     }
 }

@@ -127,7 +127,8 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
         )));
     }
     let mut tried: HashSet<i64> = HashSet::new();
-    let first = pick::choose(&candidates, &tried)
+    let healthy = |id: i64| ctx.health.is_healthy(id);
+    let first = pick::choose(&candidates, &tried, healthy)
         .ok_or_else(|| Error::NoChannel("no available channel".into()))?;
 
     let task = ledger::reserve_with_key(
@@ -157,7 +158,10 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             base_url: channel.base_url.clone(),
             key: channel.key.clone(),
         };
-        match platform.submit(&target, &mapping::job_for(&*platform, &channel, &job)) {
+        let started = std::time::Instant::now();
+        let submitted = platform.submit(&target, &mapping::job_for(&*platform, &channel, &job));
+        crate::health::observe(ctx, channel.id, started, &submitted);
+        match submitted {
             Ok(upstream_id) => {
                 let first_poll = clock.now_ms() + config.poll_interval_ms as i64;
                 let accepted = ledger::mark_submitted(
@@ -186,7 +190,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
                 if !e.retryable() || attempts > config.retry_times {
                     break e;
                 }
-                match pick::choose(&candidates, &tried) {
+                match pick::choose(&candidates, &tried, healthy) {
                     Some(next) => channel = next,
                     None => break e,
                 }

@@ -9,8 +9,13 @@ use crate::domain::{ModelMapping, Page};
 
 /// Channel status: enabled.
 pub const CHANNEL_ENABLED: i64 = 1;
-/// Channel status: disabled (not chosen for new jobs; running jobs still polled).
+/// Channel status: disabled by hand (not chosen for new jobs; running jobs
+/// still polled; never enabled again by the server).
 pub const CHANNEL_DISABLED: i64 = 2;
+/// Channel status: disabled by the server because the upstream refused the
+/// channel's credentials or balance; the worker probes it and enables it
+/// again when a probe works.
+pub const CHANNEL_AUTO_DISABLED: i64 = 3;
 
 /// A channel with its secret. Serialize only through [`Channel::view`].
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +38,7 @@ pub struct Channel {
     pub priority: i64,
     /// Weight within a priority tier.
     pub weight: i64,
-    /// 1 enabled, 2 disabled.
+    /// 1 enabled, 2 disabled by hand, 3 disabled by the server.
     pub status: i64,
     /// Quota charged through this channel.
     pub used_quota: i64,
@@ -42,6 +47,10 @@ pub struct Channel {
     /// Client model → upstream model, as stored ([`ModelMapping`]'s text;
     /// empty = none).
     pub model_mapping: String,
+    /// Why the server disabled it (status 3; empty otherwise).
+    pub disabled_reason: String,
+    /// Unix s when the server disabled it (0 = it did not).
+    pub disabled_at: i64,
 }
 
 /// The public form of a channel: the key is masked.
@@ -61,6 +70,8 @@ pub struct ChannelView {
     used_quota: i64,
     created_at: i64,
     model_mapping: String,
+    disabled_reason: String,
+    disabled_at: Option<i64>,
 }
 
 /// Masks a secret: at most its first 3 and last 2 characters stay visible.
@@ -91,6 +102,8 @@ impl Channel {
             used_quota: self.used_quota,
             created_at: self.created_at,
             model_mapping: self.model_mapping.clone(),
+            disabled_reason: self.disabled_reason.clone(),
+            disabled_at: (self.disabled_at > 0).then_some(self.disabled_at),
         }
     }
 
@@ -111,9 +124,10 @@ impl Channel {
     }
 }
 
-const CHANNEL_COLUMNS: &str = "id, type, name, base_url, key, models, \"group\", priority, weight, status, used_quota, created_at, model_mapping";
+pub(super) const CHANNEL_COLUMNS: &str = "id, type, name, base_url, key, models, \"group\", priority, weight, status, used_quota, created_at, model_mapping, disabled_reason, disabled_at";
 
-fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
+/// A channel read with [`CHANNEL_COLUMNS`] (for the store's other files).
+pub(super) fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
     Ok(Channel {
         id: r.get(0)?,
         channel_type: r.get(1)?,
@@ -128,6 +142,8 @@ fn channel_from_row(r: &Row<'_>) -> rusqlite::Result<Channel> {
         used_quota: r.get(10)?,
         created_at: r.get(11)?,
         model_mapping: r.get(12)?,
+        disabled_reason: r.get(13)?,
+        disabled_at: r.get(14)?,
     })
 }
 
@@ -252,11 +268,23 @@ impl Store {
         Ok(items)
     }
 
-    /// Updates a channel (404 when unknown).
-    pub fn update_channel(&self, id: i64, f: &ChannelFields) -> StoreResult<Channel> {
+    /// Updates a channel (404 when unknown). A change of status by hand
+    /// writes a system log row naming `by`, in the same transaction; leaving
+    /// status 3 clears the reason and the probe schedule.
+    pub fn update_channel(&self, id: i64, f: &ChannelFields, by: &str) -> StoreResult<Channel> {
         check_fields(f)?;
-        let conn = self.conn()?;
-        let n = conn.execute(
+        let now = self.now();
+        let mut conn = self.conn()?;
+        let tx = self.immediate(&mut conn)?;
+        let before: i64 = tx
+            .query_row(
+                "SELECT status FROM channels WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("channel {id} not found")))?;
+        tx.execute(
             "UPDATE channels SET
                 type = COALESCE(?2, type), name = COALESCE(?3, name), base_url = COALESCE(?4, base_url),
                 key = COALESCE(?5, key), models = COALESCE(?6, models), \"group\" = COALESCE(?7, \"group\"),
@@ -268,9 +296,12 @@ impl Store {
                 f.status, f.model_mapping.as_ref().map(ModelMapping::to_text)
             ],
         )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("channel {id} not found")));
+        if let Some(status) = f.status
+            && status != before
+        {
+            super::channel_status::changed_by_hand(&tx, id, status, by, now)?;
         }
+        tx.commit()?;
         self.get_channel(id)?
             .ok_or_else(|| StoreError::NotFound(format!("channel {id} not found")))
     }
@@ -283,6 +314,10 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("channel {id} not found")));
         }
+        conn.execute(
+            "DELETE FROM channel_health WHERE channel_id = ?1",
+            params![id],
+        )?;
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::quota::MAX_QUOTA;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes.
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;
 
 /// Steps after version 2: entry `i` takes the database from version `i + 2`
 /// to `i + 3`. Append only; never edit a released entry.
@@ -89,6 +89,22 @@ ALTER TABLE tasks ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';
         expires_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX idx_sessions_user ON sessions(user_id);",
+    // 7 → 8: channel health: why and when a channel was auto-disabled, when
+    // the worker probes it next, and the figures kept between restarts.
+    "ALTER TABLE channels ADD COLUMN disabled_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE channels ADD COLUMN disabled_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE channels ADD COLUMN probe_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE channels ADD COLUMN probe_backoff_secs INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE channel_health (
+        channel_id           INTEGER PRIMARY KEY,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        healthy              INTEGER NOT NULL DEFAULT 1,
+        last_success_at      INTEGER NOT NULL DEFAULT 0,
+        last_error           TEXT    NOT NULL DEFAULT '',
+        last_error_at        INTEGER NOT NULL DEFAULT 0,
+        hours                TEXT    NOT NULL DEFAULT '[]',
+        updated_at           INTEGER NOT NULL
+    );",
 ];
 
 /// Columns holding a balance or an amount: copied capped into the ceiling.
@@ -248,6 +264,11 @@ mod tests {
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_endpoints;
          ALTER TABLE tasks DROP COLUMN callback_url;",
         "DROP TABLE sessions;",
+        "DROP TABLE channel_health;
+         ALTER TABLE channels DROP COLUMN probe_backoff_secs;
+         ALTER TABLE channels DROP COLUMN probe_at;
+         ALTER TABLE channels DROP COLUMN disabled_at;
+         ALTER TABLE channels DROP COLUMN disabled_reason;",
     ];
 
     /// Takes a database at [`LATEST`] back to `version` (2 or later).

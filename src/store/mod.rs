@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod backup;
+pub mod channel_health;
+pub mod channel_status;
 pub mod channels;
 pub mod deliveries;
 pub mod error;

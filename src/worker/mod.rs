@@ -4,6 +4,7 @@ mod backoff;
 mod expiry;
 mod mapping;
 mod pass;
+mod probe;
 mod report;
 mod sweep;
 

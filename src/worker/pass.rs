@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::report::PassReport;
-use super::{backoff, expiry, mapping, sweep};
+use super::{backoff, expiry, mapping, probe, sweep};
 use crate::context::Context;
 use crate::platform::{FetchMode, Platform, Target};
 use crate::store::channels::Channel;
@@ -18,8 +18,18 @@ const ROUND: usize = 20_000;
 /// Channels polled at the same time.
 const MAX_PARALLEL_CHANNELS: usize = 8;
 
-/// One pass at the clock's current time. Tests call this directly.
+/// One pass at the clock's current time, ending with the channels' health
+/// saved. Tests call this directly.
 pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
+    let mut report = poll(ctx, stop);
+    if !crate::health::save(ctx) {
+        report.errors += 1;
+    }
+    report
+}
+
+/// Sweeps, probes auto-disabled channels, then polls every due task once.
+fn poll(ctx: &Context, stop: &AtomicBool) -> PassReport {
     let store = &ctx.store;
     let clock = ctx.clock.as_ref();
     let mut report = PassReport::default();
@@ -32,6 +42,7 @@ pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
         log::error!("worker cannot purge idempotency keys: {e:?}");
         report.errors += 1;
     }
+    probe::run(ctx, stop, &mut report);
     let channels: HashMap<i64, Channel> = match store.all_channels() {
         Ok(list) => list.into_iter().map(|c| (c.id, c)).collect(),
         Err(e) => {
@@ -207,7 +218,10 @@ fn poll_batch(
     let interval = ctx.config.poll_interval_ms as i64;
     let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
     report.polled += ids.len();
-    let answers = match platform.fetch(target, &ids) {
+    let started = std::time::Instant::now();
+    let fetched = platform.fetch(target, &ids);
+    crate::health::observe(ctx, target.channel_id, started, &fetched);
+    let answers = match fetched {
         Ok(a) => a,
         Err(e) => {
             log::warn!(

@@ -61,6 +61,10 @@ counters! {
     errors,
     /// Idempotency keys purged after their TTL.
     keys_expired,
+    /// Probes of auto-disabled channels.
+    probes,
+    /// Auto-disabled channels enabled again by a probe.
+    channels_enabled,
 }
 
 impl PassReport {
@@ -93,7 +97,8 @@ mod tests {
         assert_eq!(
             r.to_string(),
             "polled 4 updated 0 succeeded 0 failed 0 timed_out 0 orphaned 0 channel_gone 0 \
-             missing 0 request_failures 0 deferred 0 raced 0 errors 2 keys_expired 0"
+             missing 0 request_failures 0 deferred 0 raced 0 errors 2 keys_expired 0 probes 0 \
+             channels_enabled 0"
         );
     }
 }

@@ -199,13 +199,17 @@ fn an_update_changes_what_is_given_and_the_relay_uses_it() {
         1_000_000,
         "the refused job was refunded"
     );
+    // A refused key disables the channel (operators/health/): the fix
+    // enables it again by hand.
+    assert_eq!(app.channel_view(id)["status"], 3);
 
     let (status, resp) = app.put(
         "/api/channel/",
         &as_root(),
-        &json!({"id": id, "key": mock.secret(), "name": "fixed", "priority": 4}),
+        &json!({"id": id, "key": mock.secret(), "name": "fixed", "priority": 4, "status": 1}),
     );
     let view = assert_ok(status, &resp);
+    assert_eq!(view["status"], 1);
     assert_eq!(view["name"], "fixed");
     assert_eq!(view["priority"], 4);
     assert_eq!(view["base_url"], mock.base_url(), "untouched");

@@ -51,7 +51,11 @@ impl Client {
                 .as_ref()
                 .and_then(message)
                 .unwrap_or_else(|| truncate(&text, 200));
-            return Err(UpstreamError::Status { status, message });
+            return Err(UpstreamError::Status {
+                status,
+                message,
+                code: None,
+            });
         }
         let env = parsed.ok_or_else(|| {
             UpstreamError::Protocol(format!(

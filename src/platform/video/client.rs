@@ -44,21 +44,24 @@ fn read(
     read_answer(resp, MAX_BODY)
 }
 
-/// The upstream's own error message, for the admin's detail only.
-fn error_message(text: &str) -> String {
-    serde_json::from_str::<Value>(text)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| text.chars().take(200).collect())
+/// An error status with the upstream's own message (for the admin's
+/// detail only) and OpenAI's `error.code` (or, without one, `error.type`:
+/// `insufficient_quota` comes as either).
+fn status_error(status: u16, text: &str) -> UpstreamError {
+    let parsed = serde_json::from_str::<Value>(text).ok();
+    let error = parsed.as_ref().map(|v| &v["error"]);
+    let field = |name: &str| error.and_then(|e| e[name].as_str()).map(str::to_string);
+    UpstreamError::Status {
+        status,
+        message: field("message").unwrap_or_else(|| text.chars().take(200).collect()),
+        code: field("code").or_else(|| field("type")),
+    }
 }
 
 /// The answer's video object, or why there is none.
 fn video(answer: Answer) -> Result<UpstreamTask, UpstreamError> {
     if !(200..300).contains(&answer.status) {
-        return Err(UpstreamError::Status {
-            status: answer.status,
-            message: error_message(&answer.text),
-        });
+        return Err(status_error(answer.status, &answer.text));
     }
     parse_video(&answer.text).ok_or_else(|| {
         let start: String = answer.text.chars().take(100).collect();
@@ -183,10 +186,7 @@ impl Client {
         let answer = read(resp)?;
         match answer.status {
             200..=299 | 404 => Ok(()),
-            status => Err(UpstreamError::Status {
-                status,
-                message: error_message(&answer.text),
-            }),
+            status => Err(status_error(status, &answer.text)),
         }
     }
 
@@ -222,10 +222,7 @@ impl Client {
         let status = resp.status().as_u16();
         if status != 200 && status != 206 {
             let answer = read(Ok(resp))?;
-            return Err(UpstreamError::Status {
-                status,
-                message: error_message(&answer.text),
-            });
+            return Err(status_error(status, &answer.text));
         }
         let headers = PASSED_HEADERS
             .iter()
@@ -240,5 +237,35 @@ impl Client {
             headers,
             body: Box::new(resp.into_body().into_reader()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_error;
+    use crate::platform::UpstreamError;
+
+    #[test]
+    fn an_openai_error_keeps_its_code_or_else_its_type() {
+        let quota = r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#;
+        assert_eq!(
+            status_error(429, quota),
+            UpstreamError::Status {
+                status: 429,
+                message: "You exceeded your current quota".into(),
+                code: Some("insufficient_quota".into()),
+            }
+        );
+        assert!(status_error(429, quota).refuses_channel());
+        let typed = r#"{"error":{"message":"slow down","type":"requests","code":null}}"#;
+        assert!(matches!(
+            status_error(429, typed),
+            UpstreamError::Status { code: Some(c), .. } if c == "requests"
+        ));
+        assert!(!status_error(429, typed).refuses_channel());
+        assert!(matches!(
+            status_error(502, "<html>bad gateway</html>"),
+            UpstreamError::Status { code: None, ref message, .. } if message.contains("bad gateway")
+        ));
     }
 }

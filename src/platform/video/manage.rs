@@ -140,7 +140,10 @@ fn delete_video(ctx: &Context, headers: &HeaderMap, id: &str) -> Result<Value> {
             base_url: channel.base_url.clone(),
             key: channel.key.clone(),
         };
-        if let Err(e) = platform.delete(&target, &task.upstream_task_id) {
+        let started = std::time::Instant::now();
+        let deleted = platform.delete(&target, &task.upstream_task_id);
+        crate::health::observe(ctx, channel.id, started, &deleted);
+        if let Err(e) = deleted {
             log::warn!(
                 "upstream delete of {id} on channel {} failed: {}",
                 channel.id,

@@ -47,6 +47,8 @@ pub struct Settings {
     private_webhooks: bool,
     webhook_retry_base_ms: Option<u64>,
     cookie_secure: bool,
+    channel_unhealthy_after: Option<u32>,
+    channel_probe_min_secs: Option<u64>,
 }
 
 impl Default for Settings {
@@ -66,6 +68,8 @@ impl Default for Settings {
             private_webhooks: true,
             webhook_retry_base_ms: None,
             cookie_secure: false,
+            channel_unhealthy_after: None,
+            channel_probe_min_secs: None,
         }
     }
 }
@@ -92,6 +96,18 @@ impl Settings {
             .poll_interval_ms(MANUAL_POLL_INTERVAL_MS as u64)
             .task_timeout_secs(MANUAL_TASK_TIMEOUT_SECS as u64)
             .upstream_timeout_secs(2)
+    }
+
+    /// Consecutive failed calls that mark a channel unhealthy.
+    pub fn channel_unhealthy_after(mut self, n: u32) -> Self {
+        self.channel_unhealthy_after = Some(n);
+        self
+    }
+
+    /// Seconds from an auto-disable to the channel's first probe.
+    pub fn channel_probe_min_secs(mut self, secs: u64) -> Self {
+        self.channel_probe_min_secs = Some(secs);
+        self
     }
 
     /// No polling worker thread in the server.
@@ -208,6 +224,12 @@ impl Settings {
                 .webhook_retry_base_ms
                 .unwrap_or(default.webhook_retry_base_ms),
             cookie_secure: self.cookie_secure,
+            channel_unhealthy_after: self
+                .channel_unhealthy_after
+                .unwrap_or(default.channel_unhealthy_after),
+            channel_probe_min_secs: self
+                .channel_probe_min_secs
+                .unwrap_or(default.channel_probe_min_secs),
             ..default
         }
     }

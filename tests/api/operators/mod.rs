@@ -3,6 +3,7 @@
 //! lists with their filters, pagination and 400s.
 
 mod channel_probe;
+mod health;
 mod log_lists;
 mod quota;
 mod repairs;

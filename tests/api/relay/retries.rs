@@ -153,8 +153,10 @@ fn assert_not_retried(code: u16) {
 }
 
 #[test]
-fn a_4xx_other_than_429_is_not_retried_and_is_refunded() {
-    for code in [400, 402] {
+fn a_4xx_other_than_429_and_the_credential_ones_is_not_retried_and_is_refunded() {
+    // 401, 402 and 403 refuse the channel, not the job: another channel is
+    // tried (channels/health.rs).
+    for code in [400, 409] {
         assert_not_retried(code);
     }
 }

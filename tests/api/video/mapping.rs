@@ -224,6 +224,15 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     raw.execute("DROP TABLE webhook_endpoints", []);
     raw.execute("ALTER TABLE tasks DROP COLUMN callback_url", []);
     raw.execute("DROP TABLE sessions", []);
+    raw.execute("DROP TABLE channel_health", []);
+    for column in [
+        "probe_backoff_secs",
+        "probe_at",
+        "disabled_at",
+        "disabled_reason",
+    ] {
+        raw.execute(&format!("ALTER TABLE channels DROP COLUMN {column}"), []);
+    }
     raw.execute("PRAGMA user_version = 3", []);
 
     // A command that only reads never migrates: it says what to do.
