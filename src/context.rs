@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::Config;
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::platform::Platforms;
 use crate::store::Store;
 
@@ -23,6 +24,9 @@ pub struct Context {
     /// A random id of this server run: idempotency claims it holds are
     /// told apart from those a crashed run left behind.
     pub instance: String,
+    /// The service's metrics (the store's registry; recording only with
+    /// `--metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Context {
@@ -40,7 +44,12 @@ impl Context {
         clock: Arc<dyn Clock>,
         platforms: Platforms,
     ) -> Context {
+        let metrics = store.metrics().clone();
+        if config.metrics {
+            metrics.enable(clock.now());
+        }
         Context {
+            metrics,
             store: store
                 .with_clock(clock.clone())
                 .with_default_prices(&platforms.default_prices()),

@@ -4,10 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 
 use super::report::PassReport;
 use super::{backoff, expiry, mapping, sweep};
 use crate::context::Context;
+use crate::metrics::UpstreamKind;
 use crate::platform::{FetchMode, Platform, Target};
 use crate::store::channels::Channel;
 use crate::store::poll::DueTask;
@@ -20,6 +22,15 @@ const MAX_PARALLEL_CHANNELS: usize = 8;
 
 /// One pass at the clock's current time. Tests call this directly.
 pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
+    let started = Instant::now();
+    let report = pass(ctx, stop);
+    ctx.metrics
+        .record_worker_pass(started.elapsed(), &report.counts(), ctx.clock.now());
+    report
+}
+
+/// One pass, as [`run_once`] describes it.
+fn pass(ctx: &Context, stop: &AtomicBool) -> PassReport {
     let store = &ctx.store;
     let clock = ctx.clock.as_ref();
     let mut report = PassReport::default();
@@ -207,7 +218,15 @@ fn poll_batch(
     let interval = ctx.config.poll_interval_ms as i64;
     let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
     report.polled += ids.len();
-    let answers = match platform.fetch(target, &ids) {
+    let started = Instant::now();
+    let fetched = platform.fetch(target, &ids);
+    ctx.metrics.record_upstream(
+        target.channel_id,
+        UpstreamKind::Fetch,
+        fetched.as_ref().map_or_else(|e| e.class(), |_| "ok"),
+        started.elapsed(),
+    );
+    let answers = match fetched {
         Ok(a) => a,
         Err(e) => {
             log::warn!(

@@ -71,25 +71,32 @@ fn open(
         key: channel.key.clone(),
     };
     let range = headers.get("range").and_then(|v| v.to_str().ok());
-    platform
-        .content(&target, &task.upstream_task_id, variant, range)
-        .map_err(|e| {
-            log::warn!(
-                "content of {id} from channel {} failed: {}",
-                channel.id,
-                e.detail()
-            );
-            match e {
-                crate::platform::UpstreamError::Status { status: 404, .. } => {
-                    Error::NotFound(format!("the content of video '{id}' is not available"))
-                }
-                // 416 and the like are the client's; the rest a gateway fault.
-                e => Error::Upstream {
-                    status: e.client_status(),
-                    message: e.message(),
-                },
+    // Timed to the upstream's answer; the body streams afterwards.
+    let started = std::time::Instant::now();
+    let answer = platform.content(&target, &task.upstream_task_id, variant, range);
+    ctx.metrics.record_upstream(
+        channel.id,
+        crate::metrics::UpstreamKind::Content,
+        answer.as_ref().map_or_else(|e| e.class(), |_| "ok"),
+        started.elapsed(),
+    );
+    answer.map_err(|e| {
+        log::warn!(
+            "content of {id} from channel {} failed: {}",
+            channel.id,
+            e.detail()
+        );
+        match e {
+            crate::platform::UpstreamError::Status { status: 404, .. } => {
+                Error::NotFound(format!("the content of video '{id}' is not available"))
             }
-        })
+            // 416 and the like are the client's; the rest a gateway fault.
+            e => Error::Upstream {
+                status: e.client_status(),
+                message: e.message(),
+            },
+        }
+    })
 }
 
 /// The response streaming `content`: a blocking thread reads the upstream

@@ -4,7 +4,7 @@
 //! `spawn_app()` runs the library's default configuration; `spawn_app_with`
 //! takes [`Settings`], the few knobs tests turn. This file is where the kit
 //! builds the library's `Config`, opens its `Store` and calls
-//! `taskcenter::run`. Set `TEST_LOG=1` to see the server's log on stderr.
+//! `taskcenter::serve`. Set `TEST_LOG=1` to see the server's log on stderr.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +47,9 @@ pub struct Settings {
     private_webhooks: bool,
     webhook_retry_base_ms: Option<u64>,
     cookie_secure: bool,
+    metrics: bool,
+    metrics_token: Option<String>,
+    metrics_listener: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +69,9 @@ impl Default for Settings {
             private_webhooks: true,
             webhook_retry_base_ms: None,
             cookie_secure: false,
+            metrics: false,
+            metrics_token: None,
+            metrics_listener: false,
         }
     }
 }
@@ -183,6 +189,25 @@ impl Settings {
         self
     }
 
+    /// `/metrics` served, as `--metrics` does.
+    pub fn metrics(mut self) -> Self {
+        self.metrics = true;
+        self
+    }
+
+    /// A scrape needs this bearer token, as `--metrics-token` says.
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.to_string());
+        self
+    }
+
+    /// `/metrics` on a listener of its own (`--metrics-listen`), at
+    /// [`TestApp::metrics_addr`].
+    pub fn metrics_listener(mut self) -> Self {
+        self.metrics_listener = true;
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -208,6 +233,8 @@ impl Settings {
                 .webhook_retry_base_ms
                 .unwrap_or(default.webhook_retry_base_ms),
             cookie_secure: self.cookie_secure,
+            metrics: self.metrics,
+            metrics_token: self.metrics_token.clone(),
             ..default
         }
     }
@@ -221,6 +248,8 @@ impl Settings {
 pub struct TestApp {
     /// Where the server listens.
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub metrics_addr: Option<SocketAddr>,
     /// Raw SQL on the server's database file.
     pub db: Db,
     pub(super) store: Store,
@@ -248,7 +277,16 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     store
         .ensure_root(Some(ROOT_TOKEN))
         .expect("create the root user");
-    let config = settings.config(path.clone());
+    let mut config = settings.config(path.clone());
+    let metrics_listener = settings.metrics_listener.then(|| {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the metrics listener");
+        l.set_nonblocking(true).expect("make it non-blocking");
+        l
+    });
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(|l| l.local_addr().expect("metrics listener address"));
+    config.metrics_listen = metrics_addr.map(|a| a.to_string());
     let ctx = Context::new(store, config.clone(), Arc::new(SystemClock));
     let store = ctx.store.clone();
 
@@ -271,7 +309,10 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
                 // A dropped sender also means "stop".
                 let _ = signal.await;
             };
-            taskcenter::run(listener, ctx, signal).await;
+            let metrics_listener = metrics_listener.map(|l| {
+                tokio::net::TcpListener::from_std(l).expect("register the metrics listener")
+            });
+            taskcenter::serve(listener, metrics_listener, ctx, signal).await;
         });
     });
 
@@ -279,6 +320,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     // now wait in its backlog: no need to poll for readiness.
     TestApp {
         addr,
+        metrics_addr,
         db: Db::at(&path),
         passes: Passes::new(&store, &config),
         store,
