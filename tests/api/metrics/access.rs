@@ -57,3 +57,17 @@ fn metrics_listen_serves_metrics_there_and_not_on_the_main_listener() {
     let (status, _, _) = get_at(app.addr, "/api/status", None);
     assert_eq!(status, 200);
 }
+
+#[test]
+fn metrics_listen_without_metrics_and_an_empty_token_are_refused_at_start() {
+    for args in [
+        &["serve", "--metrics-listen", "127.0.0.1:0"][..],
+        &["serve", "--metrics", "--metrics-token", ""][..],
+        &["serve", "--metrics", "--metrics-listen", "nowhere"][..],
+    ] {
+        let out = crate::kit::process::taskcenter(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("--metrics"), "{args:?}: {text}");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod access;
 mod examples;
+mod refunds;
 mod workload;
 
 use std::collections::BTreeMap;
