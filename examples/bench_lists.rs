@@ -54,6 +54,9 @@ struct Args {
     /// Run only the cases whose name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Run the server with `--metrics` (recording on, `/metrics` served).
+    #[arg(long)]
+    metrics: bool,
     /// Skip the throughput run.
     #[arg(long)]
     no_throughput: bool,
@@ -142,6 +145,7 @@ fn main() -> Result<(), BoxError> {
     let config = Config {
         db: args.db.clone(),
         worker: false,
+        metrics: args.metrics,
         ..Default::default()
     };
     let ctx = Context::new(store.clone(), config, Arc::new(SystemClock));

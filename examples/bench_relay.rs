@@ -9,6 +9,7 @@
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --platform video
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --client raw
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase store
+//! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase relay --metrics
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -171,6 +172,9 @@ struct Args {
     /// Experiment: run `PRAGMA <this>` on every connection of the server's pool (repeatable).
     #[arg(long)]
     pragma: Vec<String>,
+    /// Run the server with `--metrics` (recording on, `/metrics` served).
+    #[arg(long)]
+    metrics: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -234,7 +238,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // than one connection: create_channel nests a checkout).
     let served = Store::open_with_pool_size(&db, args.pool_size)?;
     apply_experiments(&served, &args)?;
-    let server = Server::start(served.clone(), db.clone(), args.server_threads)?;
+    let server = Server::start(
+        served.clone(),
+        db.clone(),
+        args.server_threads,
+        args.metrics,
+    )?;
     let secs = Duration::from_secs(args.seconds);
     println!("load average at start: {}", load_average());
     println!(
@@ -609,7 +618,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(store: Store, db: std::path::PathBuf, threads: usize) -> io::Result<Server> {
+    fn start(
+        store: Store,
+        db: std::path::PathBuf,
+        threads: usize,
+        metrics: bool,
+    ) -> io::Result<Server> {
         let mut builder = tokio::runtime::Builder::new_multi_thread();
         builder.enable_all();
         if threads > 0 {
@@ -625,6 +639,7 @@ impl Server {
             // The mock listens on loopback.
             allow_private_upstreams: true,
             worker: false,
+            metrics,
             ..Config::default()
         };
         let thread = std::thread::spawn(move || {

@@ -134,6 +134,22 @@ pub struct Config {
     #[arg(long, env = "TASKCENTER_COOKIE_SECURE")]
     pub cookie_secure: bool,
 
+    /// Serve Prometheus metrics at `GET /metrics` (on the main listener
+    /// unless `--metrics-listen` names another). Off: `/metrics` is a 404
+    /// and nothing is recorded.
+    #[arg(long, env = "TASKCENTER_METRICS")]
+    pub metrics: bool,
+
+    /// Serve `/metrics` on this `host:port` instead of the main listener
+    /// (e.g. an address only the Prometheus server reaches).
+    #[arg(long, env = "TASKCENTER_METRICS_LISTEN", requires = "metrics", value_parser = parse_listen)]
+    pub metrics_listen: Option<String>,
+
+    /// Bearer token a scrape must send (`Authorization: Bearer <token>`,
+    /// else 401); without it `/metrics` is open to whoever reaches it.
+    #[arg(long, env = "TASKCENTER_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
+    pub metrics_token: Option<String>,
+
     /// Read a password for root (user 1) from the first line of standard
     /// input at start and store its hash, replacing any earlier one (ends
     /// root's sessions). Without it root's password is left as it is; root
@@ -193,6 +209,14 @@ fn parse_root_token(s: &str) -> Result<String, String> {
     }
     if s.chars().any(char::is_whitespace) {
         return Err("the root token must not contain spaces".into());
+    }
+    Ok(s.to_string())
+}
+
+/// A metrics token: non-empty, no spaces (it travels in a header).
+fn parse_metrics_token(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the metrics token must be non-empty and contain no spaces".into());
     }
     Ok(s.to_string())
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::Config;
 use crate::clock::Clock;
 use crate::health::Health;
+use crate::metrics::Metrics;
 use crate::platform::Platforms;
 use crate::store::Store;
 
@@ -26,6 +27,9 @@ pub struct Context {
     /// A random id of this server run: idempotency claims it holds are
     /// told apart from those a crashed run left behind.
     pub instance: String,
+    /// The service's metrics (the store's registry; recording only with
+    /// `--metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Context {
@@ -44,8 +48,13 @@ impl Context {
         platforms: Platforms,
     ) -> Context {
         let health = Arc::new(Health::load(&store, config.channel_unhealthy_after));
+        let metrics = store.metrics().clone();
+        if config.metrics {
+            metrics.enable(clock.now());
+        }
         Context {
             health,
+            metrics,
             store: store
                 .with_clock(clock.clone())
                 .with_default_prices(&platforms.default_prices()),

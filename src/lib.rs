@@ -18,6 +18,7 @@
 //! - [`store`]: the SQLite store; owns every SQL statement and transaction
 //!   (`store::ledger` is where quota moves).
 //! - [`domain`]: parsed request values (statuses, pages, roles, query).
+//! - [`metrics`]: the Prometheus series of one running service.
 //! - [`context`], [`config`], [`clock`], [`error`], [`secrets`],
 //!   [`password`], [`throttle`], [`audit`], [`shutdown`]: the ground
 //!   everything stands on.
@@ -36,6 +37,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod metrics;
 pub mod password;
 pub mod platform;
 pub mod policy;
@@ -62,6 +64,17 @@ pub async fn run(
     ctx: Context,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    serve(listener, None, ctx, shutdown).await
+}
+
+/// [`run`], with `/metrics` served on `metrics_listener` (bound for
+/// `--metrics-listen`) instead of `listener` when one is given.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
+    ctx: Context,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let worker = if ctx.config.worker {
         match worker::spawn(ctx.clone()) {
             Ok(w) => Some(w),
@@ -84,11 +97,32 @@ pub async fn run(
     } else {
         None
     };
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let scrapes = match metrics_listener {
+        Some(l) if ctx.config.metrics => {
+            let mut stop = stop.clone();
+            let server = warp::serve(http::metrics_routes(ctx.clone()))
+                .incoming(l)
+                .graceful(async move {
+                    let _ = stop.changed().await;
+                })
+                .run();
+            Some(tokio::spawn(server))
+        }
+        _ => None,
+    };
+    drop(stop);
     warp::serve(http::routes(ctx))
         .incoming(listener)
-        .graceful(shutdown)
+        .graceful(async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+        })
         .run()
         .await;
+    if let Some(s) = scrapes {
+        let _ = s.await;
+    }
     if let Some(w) = worker {
         let _ = tokio::task::spawn_blocking(move || w.stop(Duration::from_secs(3))).await;
     }

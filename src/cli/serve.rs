@@ -22,13 +22,25 @@ pub fn run(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics_listener = match &config.metrics_listen {
+            Some(at) => Some(
+                tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| format!("cannot listen on {at} (--metrics-listen): {e}"))?,
+            ),
+            None => None,
+        };
         // One server per database: a second one would race the first's
         // worker and replace its root token.
         let _lock = ServerLock::acquire(&config.db).map_err(|e| e.to_string())?;
         let store = open_and_greet(&config, addr)?;
         log::info!("taskcenter listening on {addr}");
+        if let Some(l) = &metrics_listener {
+            let at = l.local_addr().map_err(|e| e.to_string())?;
+            log::info!("metrics at http://{at}/metrics");
+        }
         let ctx = Context::new(store, config, Arc::new(SystemClock));
-        crate::run(listener, ctx, crate::shutdown::signal()).await;
+        crate::serve(listener, metrics_listener, ctx, crate::shutdown::signal()).await;
         log::info!("taskcenter stopped");
         Ok(())
     })

@@ -13,9 +13,12 @@ pub mod error;
 pub mod idempotency;
 mod login;
 mod logs;
+pub mod metrics;
+mod observe;
 mod options;
 mod repair;
 pub mod request_id;
+mod route_names;
 mod status;
 mod task_content;
 mod tasks;
@@ -90,11 +93,20 @@ fn platform_routes(ctx: &Context) -> BoxedFilter<(Response,)> {
     all.fold(first, |acc, r| acc.or(r).unify().boxed())
 }
 
-/// Every route of the service, with errors rendered and requests logged.
+/// Every route of the service, with errors rendered and requests logged;
+/// `/metrics` among them when metrics are on and have no listener of
+/// their own.
 pub fn routes(
     ctx: Context,
 ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
-    let api = status::routes(ctx.clone())
+    let scrape = match ctx.config.metrics && ctx.config.metrics_listen.is_none() {
+        true => metrics::route(ctx.clone()),
+        false => warp::any()
+            .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+            .boxed(),
+    };
+    let api = scrape
+        .or(status::routes(ctx.clone()))
         .or(users::routes(ctx.clone()))
         .or(tasks::routes(ctx.clone()))
         .or(task_content::routes(ctx.clone()))
@@ -109,6 +121,7 @@ pub fn routes(
         .map(|r| Box::new(r) as Box<dyn Reply>);
     let platforms = platform_routes(&ctx).map(|r| Box::new(r) as Box<dyn Reply>);
     let console = crate::console::routes().map(|r| Box::new(r) as Box<dyn Reply>);
+    let observer = observe::Observer::of(&ctx);
     request_id::wrap(
         platforms
             .or(api)
@@ -116,5 +129,14 @@ pub fn routes(
             .or(console)
             .unify()
             .recover(envelope::recover),
+        observer,
     )
+}
+
+/// `/metrics` alone, for `--metrics-listen`'s listener.
+pub fn metrics_routes(
+    ctx: Context,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
+    let observer = observe::Observer::of(&ctx);
+    request_id::wrap(metrics::route(ctx).recover(envelope::recover), observer)
 }

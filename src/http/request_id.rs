@@ -11,6 +11,8 @@ use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
+use super::observe::Observer;
+
 /// Longest accepted client-supplied id.
 const MAX_LEN: usize = 64;
 
@@ -50,10 +52,11 @@ fn request_id() -> impl Filter<Extract = (RequestId,), Error = std::convert::Inf
         })
 }
 
-/// Wraps the service's routes: ids, the access log, and 500s that name
-/// their request instead of showing what failed.
+/// Wraps the service's routes: ids, the access log, the request metrics,
+/// and 500s that name their request instead of showing what failed.
 pub fn wrap<F, R>(
     routes: F,
+    observer: Observer,
 ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone
 where
     F: Filter<Extract = (R,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
@@ -66,8 +69,10 @@ where
         .and(warp::path::full())
         .and(routes)
         .map(
-            |started: Instant, id: RequestId, method: Method, path: FullPath, reply: R| {
-                finish(started, id, &method, &path, reply.into_response())
+            move |started: Instant, id: RequestId, method: Method, path: FullPath, reply: R| {
+                let resp = finish(started, id, &method, &path, reply.into_response());
+                observer.record(&method, path.as_str(), resp.status(), started.elapsed());
+                resp
             },
         )
 }

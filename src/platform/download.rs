@@ -79,6 +79,13 @@ pub fn open(ctx: &Context, task: &Task, variant: &str, range: Option<&str>) -> R
     if !matches!(content, Err(UpstreamError::Unsupported(_))) {
         crate::health::observe(ctx, channel.id, started, &content);
     }
+    // Timed to the upstream's answer; the body streams afterwards.
+    ctx.metrics.record_upstream(
+        channel.id,
+        crate::metrics::UpstreamKind::Content,
+        content.as_ref().map_or_else(|e| e.class(), |_| "ok"),
+        started.elapsed(),
+    );
     content.map_err(|e| {
         log::warn!(
             "content of {id} from channel {} failed: {}",

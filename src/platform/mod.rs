@@ -118,4 +118,11 @@ pub trait Platform: Send + Sync {
     /// The client-facing routes, mounted by the HTTP layer. They answer
     /// their own errors, in the platform's envelope.
     fn routes(&self, ctx: Context) -> BoxedFilter<(Response,)>;
+
+    /// The paths of [`Platform::routes`] as templates (`/suno/fetch/{id}`,
+    /// a `{...}` segment matching any one segment), literal ones first:
+    /// the metrics label requests by them, never by their raw path.
+    fn route_templates(&self) -> &'static [&'static str] {
+        &[]
+    }
 }

@@ -105,6 +105,18 @@ impl UpstreamError {
         }
     }
 
+    /// The failure's class, a bounded metrics label: `transport`,
+    /// `http_4xx`, `http_5xx`, `protocol` or `unsupported`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            UpstreamError::Transport(_) => "transport",
+            UpstreamError::Status { status, .. } if *status >= 500 => "http_5xx",
+            UpstreamError::Status { .. } => "http_4xx",
+            UpstreamError::Protocol(_) => "protocol",
+            UpstreamError::Unsupported(_) => "unsupported",
+        }
+    }
+
     /// The HTTP status to answer the client with when this is the last error.
     pub fn client_status(&self) -> u16 {
         if self.refuses_channel() {

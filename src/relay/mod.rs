@@ -5,12 +5,14 @@ mod mapping;
 mod pick;
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::domain::TaskStatus;
 use crate::error::{Error, Result};
+use crate::metrics::{SubmitOutcome, UpstreamKind};
 use crate::platform::{Target, Upload};
 use crate::store::Store;
 use crate::store::idempotency::KeyHold;
@@ -62,8 +64,41 @@ pub struct Submission<'a> {
 }
 
 /// Submits a job on behalf of the key's owner and returns the public task
-/// id. Blocking.
+/// id. Blocking. Its outcome is counted in `taskcenter_submissions_total`.
 pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
+    let mut action = None;
+    let result = submit_job(ctx, sub, &mut action);
+    if ctx.metrics.enabled() {
+        let outcome = match &result {
+            Ok(_) => SubmitOutcome::Accepted,
+            Err(Error::NoChannel(_)) => SubmitOutcome::NoChannel,
+            Err(Error::Upstream { .. }) => SubmitOutcome::UpstreamFailed,
+            Err(
+                Error::Invalid(_)
+                | Error::Unauthenticated(_)
+                | Error::Forbidden(_)
+                | Error::NotFound(_)
+                | Error::Conflict(_)
+                | Error::Unprocessable(_)
+                | Error::TooManyRequests(_),
+            ) => SubmitOutcome::Rejected,
+            Err(_) => SubmitOutcome::Error,
+        };
+        // The path's action word is the client's: only a validated one
+        // becomes a label.
+        let action = action.as_deref().unwrap_or("other");
+        ctx.metrics.record_submission(sub.platform, action, outcome);
+    }
+    result
+}
+
+/// [`submit`]; `action` gets the job's action once the platform has
+/// validated it.
+fn submit_job(
+    ctx: &Context,
+    sub: Submission<'_>,
+    validated_action: &mut Option<String>,
+) -> Result<String> {
     let Context {
         store,
         platforms,
@@ -85,6 +120,7 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
         .get(platform_name)
         .ok_or_else(|| Error::Internal(format!("unknown platform {platform_name}")))?;
     let mut job = platform.prepare(action, body)?;
+    *validated_action = Some(job.action.to_lowercase());
     job.upload = upload.cloned();
     let callback_url = match platform.callback_field() {
         Some(field) => crate::webhook::callback_url(store, config, user.id, field, body)?,
@@ -158,9 +194,15 @@ pub fn submit(ctx: &Context, sub: Submission<'_>) -> Result<String> {
             base_url: channel.base_url.clone(),
             key: channel.key.clone(),
         };
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let submitted = platform.submit(&target, &mapping::job_for(&*platform, &channel, &job));
         crate::health::observe(ctx, channel.id, started, &submitted);
+        ctx.metrics.record_upstream(
+            channel.id,
+            UpstreamKind::Submit,
+            submitted.as_ref().map_or_else(|e| e.class(), |_| "ok"),
+            started.elapsed(),
+        );
         match submitted {
             Ok(upstream_id) => {
                 let first_poll = clock.now_ms() + config.poll_interval_ms as i64;

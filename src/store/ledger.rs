@@ -3,7 +3,7 @@
 //! function is one `BEGIN IMMEDIATE` transaction that changes the balances,
 //! the task and the log row explaining them together.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::error::{StoreError, StoreResult};
 use super::idempotency::{self, KeyHold};
@@ -11,7 +11,7 @@ use super::logs::{LOG_CONSUME, NewLog, insert_log};
 use super::options::PriceQuote;
 use super::outbox::{self, Event};
 use super::tasks::{TASK_COLUMNS, Task, task_from_row};
-use super::{Store, refund};
+use super::{Store, WriteTx, refund};
 use crate::domain::TaskStatus;
 use crate::domain::quota::MAX_QUOTA;
 use crate::secrets::new_task_id;
@@ -159,6 +159,7 @@ pub fn reserve_with_key(
         now,
     )?;
     let task = read_task(&tx, row_id)?;
+    tx.note_charge(charge);
     tx.commit()?;
     Ok(task)
 }
@@ -251,7 +252,7 @@ pub fn settle_failure(
 /// [`settle_failure`] inside the caller's transaction; the `task.failed`
 /// webhook event is written with it.
 pub fn settle_failure_in(
-    tx: &Transaction<'_>,
+    tx: &WriteTx<'_>,
     task_row_id: i64,
     expected: TaskStatus,
     failure: &Failure,
@@ -283,7 +284,8 @@ pub fn settle_failure_in(
     if n == 0 {
         return Ok(false);
     }
-    let refunded_quota = refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    let (refunded, refunded_quota) = refund::refund_task(tx, task_row_id, &failure.reason, now)?;
+    tx.note_refund(refunded);
     let subs = outbox::subscribers(tx, task_row_id)?;
     outbox::record_event(
         tx,

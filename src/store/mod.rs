@@ -12,6 +12,7 @@ pub mod channels;
 pub mod deliveries;
 pub mod error;
 pub mod files;
+pub mod gauges;
 pub mod health;
 pub mod idempotency;
 pub mod ledger;
@@ -32,9 +33,10 @@ pub mod user_admin;
 pub mod users;
 pub mod webhooks;
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -43,6 +45,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use error::{StoreError, StoreResult};
 
 use crate::clock::{Clock, SystemClock};
+use crate::metrics::Metrics;
 
 /// A pooled connection.
 pub type Conn = PooledConnection<SqliteConnectionManager>;
@@ -61,6 +64,9 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// `ModelPrice` when never set: the platforms' list prices, as JSON.
     default_prices: Arc<str>,
+    /// The service's metrics: one registry per opened database, shared by
+    /// every context over it (the server's, a test's manual-clock passes).
+    metrics: Arc<Metrics>,
 }
 
 /// A `BEGIN IMMEDIATE` transaction holding this process's writer turn.
@@ -68,6 +74,11 @@ pub struct Store {
 pub struct WriteTx<'a> {
     tx: Transaction<'a>,
     _turn: MutexGuard<'a, ()>,
+    metrics: &'a Metrics,
+    /// Units charged and refunded in this transaction, counted in the
+    /// metrics only once it commits.
+    charged: Cell<i64>,
+    refunded: Cell<i64>,
 }
 
 impl<'a> std::ops::Deref for WriteTx<'a> {
@@ -80,7 +91,20 @@ impl<'a> std::ops::Deref for WriteTx<'a> {
 impl WriteTx<'_> {
     /// Commits, then gives the writer turn to the next one.
     pub fn commit(self) -> Result<(), rusqlite::Error> {
-        self.tx.commit()
+        self.tx.commit()?;
+        self.metrics.record_charge(self.charged.get());
+        self.metrics.record_refund(self.refunded.get());
+        Ok(())
+    }
+
+    /// Notes `units` charged, for the metrics once this commits.
+    pub fn note_charge(&self, units: i64) {
+        self.charged.set(self.charged.get().saturating_add(units));
+    }
+
+    /// Notes `units` refunded, for the metrics once this commits.
+    pub fn note_refund(&self, units: i64) {
+        self.refunded.set(self.refunded.get().saturating_add(units));
     }
 }
 
@@ -175,6 +199,7 @@ impl Store {
             writer: Arc::new(Mutex::new(())),
             clock: Arc::new(SystemClock),
             default_prices: Arc::from("{}"),
+            metrics: Arc::new(Metrics::new()),
         })
     }
 
@@ -191,6 +216,11 @@ impl Store {
         self
     }
 
+    /// The metrics of the service over this database.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
     /// Now in unix seconds, from the store's clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
@@ -204,10 +234,22 @@ impl Store {
     /// Starts a `BEGIN IMMEDIATE` transaction on `conn`: the write lock is
     /// taken up front, so a read-then-write never fails half-way with
     /// "database is locked".
+    /// The wait for the turn and the lock goes to
+    /// `taskcenter_store_writer_wait_seconds`.
     pub fn immediate<'a>(&'a self, conn: &'a mut Connection) -> StoreResult<WriteTx<'a>> {
+        let asked = self.metrics.enabled().then(Instant::now);
         let turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(WriteTx { tx, _turn: turn })
+        if let Some(asked) = asked {
+            self.metrics.record_writer_wait(asked.elapsed());
+        }
+        Ok(WriteTx {
+            tx,
+            _turn: turn,
+            metrics: &self.metrics,
+            charged: Cell::new(0),
+            refunded: Cell::new(0),
+        })
     }
 
     /// A connection from the pool.

@@ -11,7 +11,7 @@ use crate::domain::TaskStatus;
 use crate::domain::webhook::WebhookEvent;
 
 /// Statuses the worker still cares about.
-const IN_FLIGHT: &str = "('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')";
+pub(super) const IN_FLIGHT: &str = "('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN')";
 
 /// A task due for a poll.
 #[derive(Debug, Clone, PartialEq)]

@@ -46,7 +46,8 @@ struct KeyCredit {
 }
 
 /// Gives task `task_row_id`'s charge back to user and key and writes the
-/// refund log row (type 6); returns the units credited to the user.
+/// refund log row (type 6); returns the units refunded (the row's quota)
+/// and those credited to the user (fewer when capped).
 ///
 /// The key is credited on top of its remain_quota as it is now, which may
 /// have been set to a new limit since the charge (new-api's rule: a limit
@@ -60,11 +61,11 @@ pub(super) fn refund_task(
     task_row_id: i64,
     reason: &str,
     now: i64,
-) -> StoreResult<i64> {
+) -> StoreResult<(i64, i64)> {
     let c = charged(tx, task_row_id)?;
     let q = c.quota;
     if q <= 0 {
-        return Ok(0);
+        return Ok((0, 0));
     }
     let (_, user_capped) = credit(c.user_quota, q);
     tx.prepare_cached(
@@ -116,7 +117,7 @@ pub(super) fn refund_task(
         },
         now,
     )?;
-    Ok(q - user_capped)
+    Ok((q, q - user_capped))
 }
 
 /// The charge of task `task_row_id` and the balances it goes back to.

@@ -180,9 +180,14 @@ pub fn run_once(ctx: &Context, sender: &Sender) -> DeliveryReport {
             Next::GiveUp => report.gave_up += 1,
         }
     }
-    if let Err(e) = ctx.store.record_attempts(&attempts) {
-        log::error!("webhook attempts cannot be recorded: {e:?}");
-        report.errors += 1;
+    match ctx.store.record_attempts(&attempts) {
+        Ok(()) => ctx
+            .metrics
+            .record_deliveries(report.delivered, report.retrying, report.gave_up),
+        Err(e) => {
+            log::error!("webhook attempts cannot be recorded: {e:?}");
+            report.errors += 1;
+        }
     }
     report
 }

@@ -4,10 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 
 use super::report::PassReport;
 use super::{backoff, expiry, mapping, probe, sweep};
 use crate::context::Context;
+use crate::metrics::UpstreamKind;
 use crate::platform::{FetchMode, Platform, Target};
 use crate::store::channels::Channel;
 use crate::store::poll::DueTask;
@@ -21,10 +23,13 @@ const MAX_PARALLEL_CHANNELS: usize = 8;
 /// One pass at the clock's current time, ending with the channels' health
 /// saved. Tests call this directly.
 pub fn run_once(ctx: &Context, stop: &AtomicBool) -> PassReport {
+    let started = Instant::now();
     let mut report = poll(ctx, stop);
     if !crate::health::save(ctx) {
         report.errors += 1;
     }
+    ctx.metrics
+        .record_worker_pass(started.elapsed(), &report.counts(), ctx.clock.now());
     report
 }
 
@@ -218,9 +223,15 @@ fn poll_batch(
     let interval = ctx.config.poll_interval_ms as i64;
     let ids: Vec<String> = batch.iter().map(|t| t.upstream_task_id.clone()).collect();
     report.polled += ids.len();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let fetched = platform.fetch(target, &ids);
     crate::health::observe(ctx, target.channel_id, started, &fetched);
+    ctx.metrics.record_upstream(
+        target.channel_id,
+        UpstreamKind::Fetch,
+        fetched.as_ref().map_or_else(|e| e.class(), |_| "ok"),
+        started.elapsed(),
+    );
     let answers = match fetched {
         Ok(a) => a,
         Err(e) => {

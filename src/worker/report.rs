@@ -1,5 +1,6 @@
 //! What one pass of the worker did: counters, added up over the channels
-//! polled in parallel and printed on the pass's log line.
+//! polled in parallel, printed on the pass's log line and added to
+//! `taskcenter_worker_tasks_total`.
 
 use std::fmt;
 
@@ -17,6 +18,11 @@ macro_rules! counters {
             /// Adds another report's counts to this one.
             pub fn add(&mut self, o: &PassReport) {
                 $(self.$name += o.$name;)*
+            }
+
+            /// Every counter with its name (the metrics' `event` label).
+            pub fn counts(&self) -> Vec<(&'static str, usize)> {
+                vec![$((stringify!($name), self.$name)),*]
             }
         }
 

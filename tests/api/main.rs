@@ -15,6 +15,7 @@ mod kit;
 mod ledger_audit;
 mod ledger_ceiling;
 mod login;
+mod metrics;
 mod operators;
 mod options;
 mod process;

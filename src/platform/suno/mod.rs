@@ -85,4 +85,8 @@ impl Platform for Suno {
     fn routes(&self, ctx: Context) -> BoxedFilter<(Response,)> {
         routes::routes(ctx)
     }
+
+    fn route_templates(&self) -> &'static [&'static str] {
+        routes::TEMPLATES
+    }
 }

@@ -22,6 +22,9 @@ use crate::relay::{self, Submission};
 /// Most ids one fetch may ask for.
 const MAX_FETCH_IDS: usize = 100;
 
+/// The paths of [`routes`], for the metrics' `route` label.
+pub const TEMPLATES: &[&str] = &["/suno/fetch", "/suno/submit/{action}", "/suno/fetch/{id}"];
+
 /// Everything under `/suno`, answering its own errors in Suno's envelope.
 pub fn routes(ctx: Context) -> BoxedFilter<(Response,)> {
     let inner = submit(ctx.clone())

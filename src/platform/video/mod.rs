@@ -120,4 +120,8 @@ impl Platform for Video {
     fn routes(&self, ctx: Context) -> BoxedFilter<(Response,)> {
         routes::routes(ctx)
     }
+
+    fn route_templates(&self) -> &'static [&'static str] {
+        routes::TEMPLATES
+    }
 }

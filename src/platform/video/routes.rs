@@ -26,6 +26,14 @@ use crate::store::tasks::Task;
 use crate::store::tokens::Token;
 use crate::store::users::User;
 
+/// The paths of [`routes`], for the metrics' `route` label.
+pub const TEMPLATES: &[&str] = &[
+    "/v1/videos",
+    "/v1/videos/{id}",
+    "/v1/videos/{id}/content",
+    "/v1/videos/{id}/remix",
+];
+
 /// Everything under `/v1/videos`, answering its own errors in OpenAI's body.
 pub fn routes(ctx: Context) -> BoxedFilter<(Response,)> {
     let inner = create(ctx.clone())

@@ -4,7 +4,7 @@
 //! `spawn_app()` runs the library's default configuration; `spawn_app_with`
 //! takes [`Settings`], the few knobs tests turn. This file is where the kit
 //! builds the library's `Config`, opens its `Store` and calls
-//! `taskcenter::run`. Set `TEST_LOG=1` to see the server's log on stderr.
+//! `taskcenter::serve`. Set `TEST_LOG=1` to see the server's log on stderr.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,9 @@ pub struct Settings {
     cookie_secure: bool,
     channel_unhealthy_after: Option<u32>,
     channel_probe_min_secs: Option<u64>,
+    metrics: bool,
+    metrics_token: Option<String>,
+    metrics_listener: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +73,9 @@ impl Default for Settings {
             cookie_secure: false,
             channel_unhealthy_after: None,
             channel_probe_min_secs: None,
+            metrics: false,
+            metrics_token: None,
+            metrics_listener: false,
         }
     }
 }
@@ -199,6 +205,25 @@ impl Settings {
         self
     }
 
+    /// `/metrics` served, as `--metrics` does.
+    pub fn metrics(mut self) -> Self {
+        self.metrics = true;
+        self
+    }
+
+    /// A scrape needs this bearer token, as `--metrics-token` says.
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.to_string());
+        self
+    }
+
+    /// `/metrics` on a listener of its own (`--metrics-listen`), at
+    /// [`TestApp::metrics_addr`].
+    pub fn metrics_listener(mut self) -> Self {
+        self.metrics_listener = true;
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -230,6 +255,8 @@ impl Settings {
             channel_probe_min_secs: self
                 .channel_probe_min_secs
                 .unwrap_or(default.channel_probe_min_secs),
+            metrics: self.metrics,
+            metrics_token: self.metrics_token.clone(),
             ..default
         }
     }
@@ -243,6 +270,8 @@ impl Settings {
 pub struct TestApp {
     /// Where the server listens.
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub metrics_addr: Option<SocketAddr>,
     /// Raw SQL on the server's database file.
     pub db: Db,
     pub(super) store: Store,
@@ -270,7 +299,16 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     store
         .ensure_root(Some(ROOT_TOKEN))
         .expect("create the root user");
-    let config = settings.config(path.clone());
+    let mut config = settings.config(path.clone());
+    let metrics_listener = settings.metrics_listener.then(|| {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the metrics listener");
+        l.set_nonblocking(true).expect("make it non-blocking");
+        l
+    });
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(|l| l.local_addr().expect("metrics listener address"));
+    config.metrics_listen = metrics_addr.map(|a| a.to_string());
     let ctx = Context::new(store, config.clone(), Arc::new(SystemClock));
     let store = ctx.store.clone();
 
@@ -293,7 +331,10 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
                 // A dropped sender also means "stop".
                 let _ = signal.await;
             };
-            taskcenter::run(listener, ctx, signal).await;
+            let metrics_listener = metrics_listener.map(|l| {
+                tokio::net::TcpListener::from_std(l).expect("register the metrics listener")
+            });
+            taskcenter::serve(listener, metrics_listener, ctx, signal).await;
         });
     });
 
@@ -301,6 +342,7 @@ pub fn spawn_app_with(settings: Settings) -> TestApp {
     // now wait in its backlog: no need to poll for readiness.
     TestApp {
         addr,
+        metrics_addr,
         db: Db::at(&path),
         passes: Passes::new(&store, &config),
         store,

@@ -171,6 +171,9 @@ pub fn run_all(app: &TestApp) -> Vec<PathRun> {
         s.user_tasks(limited.id, &[kept.clone(), refunded.clone()])
             .expect("user_tasks");
     });
+    path("in_flight_summary", Reach::Hot, &|s| {
+        s.in_flight_summary().expect("in flight");
+    });
     path("candidate_channels", Reach::Hot, &|s| {
         s.candidate_channels("suno", "suno_music", "default")
             .expect("channels");

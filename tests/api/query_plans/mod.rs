@@ -13,7 +13,7 @@ use crate::kit::{Settings, spawn_app_with};
 use rules::problems;
 
 /// Paths whose statements are judged; each must have run some.
-const PATHS: [&str; 10] = [
+const PATHS: [&str; 11] = [
     "audit",
     "ledger::reserve, mark_submitted, settle_failure",
     "idempotency: claim, reserve_with_key, let go, recover, settle, purge",
@@ -24,6 +24,7 @@ const PATHS: [&str; 10] = [
     "token_by_key",
     "user_task, user_tasks",
     "candidate_channels",
+    "in_flight_summary",
 ];
 
 /// The audit's statements: four counts, the log pass, users, keys, the
