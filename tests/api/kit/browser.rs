@@ -360,27 +360,37 @@ struct Driver {
 }
 
 impl Driver {
-    /// Starts `chromedriver` and waits until it answers `/status` ready.
+    /// Starts `chromedriver` and waits until it answers `/status` ready; a
+    /// port taken by someone else between our look and its bind gets a
+    /// second and a third try on other ports.
     fn spawn(program: &Path) -> Driver {
-        let port = free_port();
-        let child = Command::new(program)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
-        let mut driver = Driver { child, port };
-        driver.wait_ready();
-        driver
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let port = free_port();
+            let child = Command::new(program)
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+            let mut driver = Driver { child, port };
+            match driver.wait_ready() {
+                Ok(()) => return driver,
+                // Dropping the driver kills the child.
+                Err(_) if attempts < 3 => continue,
+                Err(why) => panic!("chromedriver: {why}"),
+            }
+        }
     }
 
     fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let agent = super::http::agent(Duration::from_secs(2));
         let status = format!("{}/status", self.url());
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -390,12 +400,14 @@ impl Driver {
                 .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
                 .is_some_and(|v| v["value"]["ready"] == json!(true));
             if ready {
-                return;
+                return Ok(());
             }
             if let Ok(Some(exit)) = self.child.try_wait() {
-                panic!("chromedriver exited at start: {exit}");
+                return Err(format!("exited at start on port {}: {exit}", self.port));
             }
-            assert!(Instant::now() < deadline, "chromedriver not ready in 20 s");
+            if Instant::now() >= deadline {
+                return Err("not ready in 20 s".into());
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
