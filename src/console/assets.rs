@@ -52,6 +52,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("assets/account.js"),
     ),
     (
+        "channels.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/channels.js"),
+    ),
+    (
         "admin.js",
         "text/javascript; charset=utf-8",
         include_bytes!("assets/admin.js"),

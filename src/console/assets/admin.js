@@ -1,7 +1,6 @@
 /* The Admin view (role >= 10; the API refuses everyone else anyway):
-   users (search, enable/disable, top-up with reason), channels (add,
-   enable/disable, test, masked keys); root: prices and group ratios,
-   the ledger audit. */
+   users (search, enable/disable, top-up with reason), channels
+   (channels.js); root: prices and group ratios, the ledger audit. */
 "use strict";
 var TC = window.TC || (window.TC = {});
 TC.views = TC.views || {};
@@ -82,75 +81,6 @@ function usersSection(main) {
   return section;
 }
 
-function channelsSection(main) {
-  var section = TC.el("section", { "aria-labelledby": "channels-h" }, TC.el("h2", { id: "channels-h", text: TC.t("channels") }));
-  var table = TC.table("channels-table", [TC.t("channel_id"), TC.t("name"), TC.t("type"), TC.t("status"), TC.t("key"),
-    TC.t("models"), TC.t("priority"), TC.t("last_error"), TC.t("actions")]);
-  function channelRow(c) {
-    var lastError = TC.el("td", { "class": "col-error", "aria-live": "polite", text: c.last_error || "" });
-    var toggle = TC.el("button", { type: "button", "class": "secondary channel-toggle",
-      text: TC.t(c.status === 1 ? "disable" : "enable"), "aria-label": TC.t(c.status === 1 ? "disable" : "enable") + " " + c.name });
-    var test = TC.el("button", { type: "button", "class": "secondary channel-test", text: TC.t("test"), "aria-label": TC.t("test") + " " + c.name });
-    toggle.addEventListener("click", function () {
-      main.clearError();
-      TC.api("PUT", "/api/channel/", { id: c.id, status: c.status === 1 ? 2 : 1 }).then(load, main.showError);
-    });
-    test.addEventListener("click", function () {
-      test.disabled = true;
-      TC.api("POST", "/api/channel/" + c.id + "/test").then(function (r) {
-        test.disabled = false;
-        lastError.textContent = r.ok ? TC.t("test_ok", r.latency_ms) : TC.t("test_failed", r.error || r.status || "");
-        lastError.className = "col-error " + (r.ok ? "ok" : "alert");
-      }, function (e) { test.disabled = false; lastError.textContent = TC.t("test_failed", e.message); });
-    });
-    return TC.el("tr", { "data-channel-id": String(c.id) },
-      TC.el("td", { "class": "col-id", text: String(c.id) }),
-      TC.el("td", { "class": "col-name", text: c.name }),
-      TC.el("td", { "class": "col-type", text: c.type }),
-      TC.el("td", { "class": "col-status" }, onOff(c.status)),
-      TC.el("td", { "class": "col-key" }, TC.el("code", { text: c.key })),
-      TC.el("td", { "class": "col-models", text: c.models }),
-      TC.el("td", { "class": "col-priority", text: String(c.priority) }),
-      lastError,
-      TC.el("td", { "class": "col-actions" }, TC.el("div", { "class": "actions" }, toggle, test)));
-  }
-  function load() {
-    TC.api("GET", "/api/channel/?p=1&page_size=100").then(function (data) {
-      clear(table.body);
-      (data.items || []).forEach(function (c) { table.body.appendChild(channelRow(c)); });
-    }, main.showError);
-  }
-  var f = {
-    name: TC.el("input", { type: "text", required: true }),
-    type: TC.el("select", null, TC.el("option", { value: "suno", text: "suno" }), TC.el("option", { value: "sora", text: "sora" })),
-    base_url: TC.el("input", { type: "url", required: true, placeholder: "https://" }),
-    key: TC.el("input", { type: "password", required: true, autocomplete: "off" }),
-    models: TC.el("input", { type: "text" }),
-    priority: TC.el("input", { type: "number", step: "1", value: "0" })
-  };
-  var form = TC.el("form", { id: "channel-form", "class": "row", "aria-label": TC.t("add_channel") },
-    TC.field("ch-name", TC.t("name"), f.name), TC.field("ch-type", TC.t("type"), f.type),
-    TC.field("ch-base-url", TC.t("base_url"), f.base_url), TC.field("ch-key", TC.t("key"), f.key),
-    TC.field("ch-models", TC.t("models"), f.models), TC.field("ch-priority", TC.t("priority"), f.priority),
-    TC.el("div", { "class": "field" }, TC.el("button", { id: "ch-submit", type: "submit", text: TC.t("add") })));
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    main.clearError();
-    var body = { name: f.name.value.trim(), type: f.type.value, base_url: f.base_url.value.trim(),
-      key: f.key.value, priority: parseInt(f.priority.value, 10) || 0 };
-    if (f.models.value.trim()) body.models = f.models.value.trim();
-    TC.api("POST", "/api/channel/", body).then(function () {
-      form.reset();
-      load();
-    }, main.showError);
-  });
-  section.appendChild(TC.wrap(table));
-  section.appendChild(TC.el("h3", { text: TC.t("add_channel") }));
-  section.appendChild(form);
-  load();
-  return section;
-}
-
 function pricesSection(main) {
   var section = TC.el("section", { "aria-labelledby": "prices-h" }, TC.el("h2", { id: "prices-h", text: TC.t("prices") }));
   var area = TC.el("textarea", { spellcheck: "false" });
@@ -207,7 +137,7 @@ TC.views.admin = function () {
     return main;
   }
   main.appendChild(usersSection(main));
-  main.appendChild(channelsSection(main));
+  main.appendChild(TC.channelsSection(main));
   if (TC.isRoot()) {
     main.appendChild(pricesSection(main));
     main.appendChild(auditSection(main));

@@ -4,6 +4,7 @@
 //! Chromium they print `BROWSER TESTS SKIPPED` and return.
 
 mod access;
+mod channels;
 mod failure;
 mod keys;
 mod language;
