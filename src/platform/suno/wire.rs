@@ -62,7 +62,6 @@ pub fn parse_task(raw: &RawValue) -> Option<UpstreamTask> {
         _ => None,
     };
     Some(UpstreamTask {
-        upstream_id,
         status,
         progress,
         fail_reason: w
@@ -74,12 +73,30 @@ pub fn parse_task(raw: &RawValue) -> Option<UpstreamTask> {
         submit_time: seconds(w.submit_time.as_ref()),
         start_time: seconds(w.start_time.as_ref()),
         finish_time: seconds(w.finish_time.as_ref()),
-        data: w
-            .data
-            .map(|d| d.get().trim())
-            .filter(|d| *d != "null")
-            .map(str::to_string),
+        data: w.data.and_then(|d| stored_data(d, &upstream_id)),
+        upstream_id,
     })
+}
+
+/// A task's `data` as stored and shown, without the upstream's own id:
+/// Suno's lyrics object carries it as `id`, and no answer may name it.
+fn stored_data(raw: &RawValue, upstream_id: &str) -> Option<String> {
+    let text = raw.get().trim();
+    if text == "null" {
+        return None;
+    }
+    if !text.contains(upstream_id) {
+        return Some(text.to_string());
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(mut object))
+            if object.get("id").and_then(Value::as_str) == Some(upstream_id) =>
+        {
+            object.remove("id");
+            Some(Value::Object(object).to_string())
+        }
+        _ => Some(text.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -108,5 +125,19 @@ mod tests {
         assert!(parse_task(&raw(json!({"status": "SUCCESS"}))).is_none());
         assert!(parse_task(&raw(json!("garbage"))).is_none());
         assert!(parse_task(&raw(json!({"task_id": 5}))).is_none());
+    }
+
+    #[test]
+    fn lyrics_data_loses_the_upstream_id_and_clips_keep_theirs() {
+        let t = parse_task(&raw(json!({"task_id": "up-1", "status": "SUCCESS",
+            "data": {"id": "up-1", "title": "t", "text": "la la"}})))
+        .unwrap();
+        let data: Value = serde_json::from_str(t.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data, json!({"title": "t", "text": "la la"}));
+        let t = parse_task(&raw(json!({"task_id": "up-2", "status": "SUCCESS",
+            "data": [{"id": "clip-1", "audio_url": "https://a/up-2.mp3"}]})))
+        .unwrap();
+        let data: Value = serde_json::from_str(t.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data[0]["id"], "clip-1");
     }
 }

@@ -1,5 +1,6 @@
-//! Creating an API key in the console: the whole key is shown once, works
-//! on the relay, and is gone after navigating away and back.
+//! API keys in the console: a new key is shown once, works on the relay,
+//! and is gone after navigating away and back; a key disabled there is
+//! refused by the relay until enabled, and a deleted one is unknown.
 
 use serde_json::json;
 
@@ -61,4 +62,57 @@ fn a_new_key_is_shown_once_and_works_on_the_relay() {
         !page.as_str().unwrap_or_default().contains(&key),
         "the key is nowhere on the page"
     );
+}
+
+#[test]
+fn a_key_disabled_in_the_console_is_refused_by_the_relay_until_enabled_and_a_deleted_one_is_gone() {
+    let w = world(60_000, 0.0, 0);
+    let alice = w.customer("alice");
+    let Some(browser) = logged_in("key-manage", &w.app, "alice") else {
+        return;
+    };
+    browser.navigate("#/keys");
+    let row = format!("#keys-table tr[data-key-id=\"{}\"]", alice.key_id);
+    browser.wait_for(&row);
+
+    browser.click(&format!("{row} button.key-toggle"));
+    browser.wait_js(
+        "the key reads Disabled",
+        "return document.querySelector(arguments[0] + ' td.col-status')?.textContent.trim() === 'Disabled'
+             && document.querySelector(arguments[0] + ' button.key-toggle').textContent === 'Enable';",
+        vec![json!(row)],
+    );
+    browser.screenshot("disabled");
+    let (status, body) = w.app.submit(&alice.key, "music", &json!({"prompt": "la"}));
+    assert_eq!(status, 403, "the relay refuses a disabled key: {body}");
+    assert_eq!(w.app.db.task_count(alice.id), 0);
+
+    browser.click(&format!("{row} button.key-toggle"));
+    browser.wait_js(
+        "the key reads Enabled",
+        "return document.querySelector(arguments[0] + ' td.col-status')?.textContent.trim() === 'Enabled';",
+        vec![json!(row)],
+    );
+    w.app.submit_music(&alice.key, "la");
+
+    // Deleting asks first: a "no" keeps the key, a "yes" deletes it.
+    let confirm = "const answer = arguments[0];
+         window.__asked = [];
+         window.confirm = m => { window.__asked.push(m); return answer; };
+         return true;";
+    browser.js(confirm, vec![json!(false)]);
+    browser.click(&format!("{row} button.key-delete"));
+    let asked = browser.js("return window.__asked;", vec![]);
+    assert_eq!(asked.as_array().map(Vec::len), Some(1), "{asked}");
+    assert_eq!(browser.count(&row), 1, "a declined delete keeps the key");
+    browser.js(confirm, vec![json!(true)]);
+    browser.click(&format!("{row} button.key-delete"));
+    browser.wait_js(
+        "the row is gone",
+        "return !document.querySelector(arguments[0]);",
+        vec![json!(row)],
+    );
+    browser.screenshot("deleted");
+    let (status, _) = w.app.submit(&alice.key, "music", &json!({"prompt": "la"}));
+    assert_eq!(status, 401, "a deleted key is unknown");
 }

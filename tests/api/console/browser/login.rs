@@ -1,4 +1,5 @@
-//! Logging in and out through the console's form.
+//! Logging in and out through the console's form, and changing the
+//! password on the Account view.
 
 use serde_json::json;
 
@@ -89,4 +90,62 @@ fn logging_out_ends_the_session_the_browser_held() {
     // A reload stays on the login view.
     browser.open(&app, "#/tasks");
     browser.wait_for("#login-form");
+}
+
+#[test]
+fn a_password_changed_on_the_account_view_ends_the_session_and_only_the_new_one_logs_in() {
+    let app = spawn_app();
+    let alice = user_with_password(&app, "alice", 1);
+    let Some(browser) = logged_in("password", &app, "alice") else {
+        return;
+    };
+    let session = browser
+        .cookie("taskcenter_session")
+        .expect("a session cookie");
+    let held = vec![
+        ("Cookie", format!("taskcenter_session={session}")),
+        ("New-Api-User", alice.id.to_string()),
+    ];
+    browser.navigate("#/account");
+    browser.wait_for("#pw-form");
+
+    // A wrong current password changes nothing.
+    browser.type_into("#pw-old", "not the password");
+    browser.type_into("#pw-new", "a brand new passphrase");
+    browser.click("#pw-submit");
+    browser.wait_js(
+        "the refusal in #pw-result",
+        "return document.querySelector('#pw-result')?.textContent.includes('original_password is wrong');",
+        vec![],
+    );
+    let (status, body) = app.get("/api/user/self", &held);
+    assert_ok(status, &body);
+
+    browser.type_into("#pw-old", PASSWORD);
+    browser.type_into("#pw-new", "a brand new passphrase");
+    browser.click("#pw-submit");
+    browser.wait_js(
+        "the change is confirmed",
+        "return document.querySelector('#pw-result')?.textContent.includes('Password changed');",
+        vec![],
+    );
+    browser.screenshot("changed");
+    browser.wait_for("#login-form");
+    let (status, body) = app.get("/api/user/self", &held);
+    assert_error(status, &body, 401);
+
+    browser.submit_login("alice", PASSWORD);
+    browser.wait_js(
+        "the old password is refused",
+        "return document.querySelector('#login-error')?.textContent.includes('invalid username or password');",
+        vec![],
+    );
+    browser.submit_login("alice", "a brand new passphrase");
+    browser.wait_js(
+        "the new password opens the tasks",
+        "return location.hash.startsWith('#/tasks')
+             && document.querySelector('#whoami')?.textContent.includes('alice');",
+        vec![],
+    );
+    browser.screenshot("new-password");
 }

@@ -1,12 +1,13 @@
-//! The browser kit and the mock's media on their own (no console page): a
-//! finished song's `audio_url` is a file Chromium can play, and its cover
-//! one it can decode.
+//! Media: a finished song's `audio_url` is a file Chromium can play and
+//! its cover one it can decode (the kit and the mock on their own, no
+//! console page); finished lyrics show their text on the Tasks page.
 
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::world;
+use super::{logged_in, world};
+use crate::kit::accepted_task_id;
 use crate::kit::browser::Browser;
 
 #[test]
@@ -55,4 +56,39 @@ fn chromium_plays_a_finished_song_s_audio_and_shows_its_cover() {
         vec![],
     );
     browser.screenshot("audio");
+}
+
+#[test]
+fn finished_lyrics_show_their_text_on_the_tasks_page() {
+    let w = world(0, 0.0, 0);
+    let alice = w.customer("alice");
+    let (status, body) = w.app.submit(
+        &alice.key,
+        "lyrics",
+        &json!({"prompt": "the harbour lights"}),
+    );
+    let task_id = accepted_task_id(status, &body);
+    let task = w
+        .app
+        .wait_until_final(&alice.headers, &task_id, Duration::from_secs(10));
+    assert_eq!(task["status"], "SUCCESS", "{task}");
+    let text = task["data"]["text"].as_str().expect("the lyrics' text");
+    assert!(text.contains("the harbour lights"), "{text}");
+
+    let Some(browser) = logged_in("lyrics", &w.app, "alice") else {
+        return;
+    };
+    browser.wait_js(
+        "the lyrics as text",
+        "const p = document.querySelector(
+             `tr[data-task-id=\"${arguments[0]}\"] pre.lyrics, tr.detail[data-detail-for=\"${arguments[0]}\"] pre.lyrics`);
+         return !!p && p.textContent === arguments[1];",
+        vec![json!(task_id), json!(text)],
+    );
+    assert_eq!(
+        browser.count("#tasks-table audio"),
+        0,
+        "lyrics have no audio"
+    );
+    browser.screenshot("lyrics");
 }

@@ -1,6 +1,7 @@
 //! The Tasks page over tasks placed in the store: status and time filters
 //! narrow the table and `#tasks-total` (and survive a reload through the
-//! hash), and paging walks 25 tasks 10 at a time.
+//! hash), paging walks 25 tasks 10 at a time, and the admin-only channel
+//! and user filters narrow an admin's table.
 
 use serde_json::json;
 
@@ -135,4 +136,73 @@ fn paging_walks_25_tasks_10_at_a_time() {
     browser.screenshot("last-page");
     browser.click("#page-prev");
     page(2, 10);
+}
+
+#[test]
+fn the_admin_only_channel_and_user_filters_narrow_the_table_and_the_total() {
+    let app = spawn_app();
+    let first = app.upstream("first", 0);
+    let second = app.upstream("second", 0);
+    let alice = user_with_password(&app, "alice", 1);
+    let bob = user_with_password(&app, "bob", 1);
+    user_with_password(&app, "admin", 10);
+    let now = unix_now();
+    // Alice: three on the first channel, one on the second; Bob: two on
+    // the second.
+    let placed = [
+        (alice.id, first.channel_id),
+        (alice.id, first.channel_id),
+        (alice.id, first.channel_id),
+        (alice.id, second.channel_id),
+        (bob.id, second.channel_id),
+        (bob.id, second.channel_id),
+    ];
+    let specs: Vec<_> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, (user, channel))| {
+            let mut t = task(*user, now - 600 + i as i64 * 60);
+            t.task_id = new_task_id();
+            t.channel_id = *channel;
+            t
+        })
+        .collect();
+    app.insert_tasks(&specs);
+    let Some(browser) = super::logged_in("admin-filters", &app, "admin") else {
+        return;
+    };
+    total_is(&browser, 6);
+    assert_eq!(browser.count("#tasks-table tbody td.col-channel"), 6);
+
+    browser.type_into("#f-channel-id", &second.channel_id.to_string());
+    browser.click("#f-apply");
+    total_is(&browser, 3);
+    let channels = browser.js(
+        "return [...document.querySelectorAll('#tasks-table tbody tr[data-task-id] td.col-channel')]
+             .map(c => c.textContent.trim());",
+        vec![],
+    );
+    assert_eq!(channels, json!(vec![second.channel_id.to_string(); 3]));
+    browser.screenshot("channel");
+
+    browser.type_into("#f-user-id", &bob.id.to_string());
+    browser.click("#f-apply");
+    total_is(&browser, 2);
+    let bob_s: Vec<String> = specs[4..].iter().rev().map(|t| t.task_id.clone()).collect();
+    assert_eq!(rows(&browser), bob_s);
+    let hash = browser.js("return location.hash;", vec![]);
+    assert!(
+        hash.as_str()
+            .is_some_and(|h| h.contains(&format!("user_id={}", bob.id))
+                && h.contains(&format!("channel_id={}", second.channel_id))),
+        "{hash}"
+    );
+
+    browser.type_into("#f-channel-id", &first.channel_id.to_string());
+    browser.click("#f-apply");
+    total_is(&browser, 0);
+    browser.type_into("#f-user-id", &alice.id.to_string());
+    browser.click("#f-apply");
+    total_is(&browser, 3);
+    browser.screenshot("channel-and-user");
 }
