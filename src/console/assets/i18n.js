@@ -39,7 +39,7 @@ TC.dict = {
     priority: "Priority", last_error: "Last error", add_channel: "Add channel", add: "Add",
     test: "Test", test_ok: "OK ({0} ms)", test_failed: "Failed: {0}",
     auto_disabled: "Disabled by the server", health: "Health", healthy: "Healthy", unhealthy: "Unhealthy",
-    failures_in_a_row: "{0} failures in a row", last_success: "Last success", last_24h: "Last 24 h",
+    failures_in_a_row: "Failures in a row: {0}", last_success: "Last success", last_24h: "Last 24 h",
     success_ratio: "Success {0}", median_latency: "Median {0}", ms: "{0} ms", weight: "Weight",
     model_mapping: "Model mapping (JSON)", edit: "Edit", edit_channel: "Edit channel {0}",
     key_keep: "blank: keep the current key",
