@@ -10,6 +10,12 @@
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --client raw
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase store
 //! cargo run --release --example bench_relay -- --clients 16 --seconds 10 --phase relay --metrics
+//! cargo run --release --example bench_relay -- --clients 1000 --seconds 30 --phase relay --upstream-latency-ms 3000
+//!
+//! With `--upstream-latency-ms`, the mock accepts each job that late (a
+//! slow real upstream); a relay submit refused with 503 `overloaded`
+//! (`--max-inflight-submissions` reached) is counted apart, with how long
+//! its answer took, and its client waits the `Retry-After` second.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -92,12 +98,12 @@ enum Upstream {
 }
 
 impl Upstream {
-    fn start(platform: Platform, threads: usize) -> Upstream {
+    fn start(platform: Platform, threads: usize, latency_ms: u64) -> Upstream {
         match platform {
             Platform::Suno => Upstream::Suno(Mock::start(
                 "127.0.0.1:0",
                 MockConfig {
-                    latency_ms: 0,
+                    latency_ms,
                     worker_threads: threads,
                     ..Default::default()
                 },
@@ -105,6 +111,7 @@ impl Upstream {
             Platform::Video => Upstream::Video(VideoMock::start(
                 "127.0.0.1:0",
                 VideoMockConfig {
+                    latency_ms,
                     worker_threads: threads,
                     ..Default::default()
                 },
@@ -175,6 +182,12 @@ struct Args {
     /// Run the server with `--metrics` (recording on, `/metrics` served).
     #[arg(long)]
     metrics: bool,
+    /// How long the mock takes to accept a job, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    upstream_latency_ms: u64,
+    /// The server's `--max-inflight-submissions` (its default when absent).
+    #[arg(long)]
+    max_inflight_submissions: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,7 +217,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if platform == Platform::Video && args.phase == Phase::Store {
         return Err("--phase store times the Suno relay's store calls only".into());
     }
-    let mock = Upstream::start(platform, args.mock_threads);
+    let mock = Upstream::start(platform, args.mock_threads, args.upstream_latency_ms);
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.db");
@@ -243,6 +256,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         db.clone(),
         args.server_threads,
         args.metrics,
+        args.max_inflight_submissions,
     )?;
     let secs = Duration::from_secs(args.seconds);
     println!("load average at start: {}", load_average());
@@ -305,6 +319,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     server.stop();
 
+    if let Some(r) = relay.as_ref().filter(|_| args.upstream_latency_ms > 0) {
+        // Past the limit the excess is refused: the ideal is what fits.
+        let limit = args
+            .max_inflight_submissions
+            .unwrap_or(Config::default().max_inflight_submissions);
+        let in_flight = args.clients.min(limit);
+        let ideal = in_flight as f64 * 1000.0 / args.upstream_latency_ms as f64;
+        println!(
+            "relay vs ideal ({in_flight} in flight / upstream latency = {ideal:.0}/s): {:.1}%  (target >= 90%: {})",
+            100.0 * r.rate() / ideal,
+            pass(r.rate() >= 0.9 * ideal)
+        );
+    }
     if let (Some(d), Some(r)) = (&direct, &relay) {
         let ratio = r.rate() / d.rate();
         println!(
@@ -623,16 +650,9 @@ impl Server {
         db: std::path::PathBuf,
         threads: usize,
         metrics: bool,
+        max_inflight_submissions: Option<usize>,
     ) -> io::Result<Server> {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.enable_all();
-        if threads > 0 {
-            builder.worker_threads(threads);
-        }
-        let runtime = builder.build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-        let addr = listener.local_addr()?;
-        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        let default = Config::default();
         let config = Config {
             db,
             upstream_timeout_secs: 30,
@@ -640,8 +660,22 @@ impl Server {
             allow_private_upstreams: true,
             worker: false,
             metrics,
-            ..Config::default()
+            max_inflight_submissions: max_inflight_submissions
+                .unwrap_or(default.max_inflight_submissions),
+            ..default
         };
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        // As `taskcenter serve` sizes it.
+        builder
+            .enable_all()
+            .max_blocking_threads(config.max_blocking_threads());
+        if threads > 0 {
+            builder.worker_threads(threads);
+        }
+        let runtime = builder.build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let ctx = Context::new(store, config, Arc::new(SystemClock));
             runtime.block_on(taskcenter::run(listener, ctx, async move {
@@ -665,6 +699,9 @@ impl Server {
 struct Outcome {
     ok: u64,
     errors: u64,
+    /// Submits refused with 503 `overloaded`, and how long each answer took.
+    refused: u64,
+    refused_latencies_us: Vec<u32>,
     first_error: Option<String>,
     elapsed: Duration,
     /// Latency of every request (accepted or not), in microseconds.
@@ -697,6 +734,16 @@ impl Outcome {
         if let Some(e) = &self.first_error {
             println!("        first error: {e}");
         }
+        if self.refused > 0 {
+            let mut sorted = self.refused_latencies_us.clone();
+            sorted.sort_unstable();
+            println!(
+                "        {} refused with 503 overloaded: p50 {:.2} ms, slowest {:.2} ms",
+                self.refused,
+                sorted[sorted.len() / 2] as f64 / 1000.0,
+                sorted[sorted.len() - 1] as f64 / 1000.0
+            );
+        }
     }
 }
 
@@ -724,22 +771,30 @@ fn measure(
                 let mut errors = 0u64;
                 let mut first_error = None;
                 let mut latencies = Vec::with_capacity(1 << 16);
+                let mut refused = Vec::new();
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     let result = client.submit();
-                    latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    let took = t.elapsed().as_micros().min(u32::MAX as u128) as u32;
                     match result {
-                        Ok(()) => {
+                        Ok(Sent::Accepted) => {
+                            latencies.push(took);
                             ok += 1;
                             count_accepted();
                         }
+                        Ok(Sent::Overloaded) => {
+                            refused.push(took);
+                            // Its Retry-After.
+                            std::thread::sleep(Duration::from_secs(1));
+                        }
                         Err(e) => {
+                            latencies.push(took);
                             errors += 1;
                             first_error.get_or_insert(e);
                         }
                     }
                 }
-                (ok, errors, first_error, latencies, Instant::now())
+                (ok, errors, first_error, latencies, refused, Instant::now())
             })
         })
         .collect();
@@ -749,11 +804,15 @@ fn measure(
         first_error: None,
         elapsed: Duration::ZERO,
         latencies_us: Vec::new(),
+        refused: 0,
+        refused_latencies_us: Vec::new(),
     };
     let mut end = start;
     for h in handles {
-        let (ok, errors, first_error, latencies, finished) =
+        let (ok, errors, first_error, latencies, refused, finished) =
             h.join().expect("client thread panicked");
+        out.refused += refused.len() as u64;
+        out.refused_latencies_us.extend(refused);
         out.ok += ok;
         out.errors += errors;
         if out.first_error.is_none() {
@@ -768,6 +827,13 @@ fn measure(
 }
 
 /// One keep-alive client.
+/// How the service answered a submit that did not fail.
+enum Sent {
+    Accepted,
+    /// 503 `overloaded`: too many submissions in flight.
+    Overloaded,
+}
+
 enum Client {
     Ureq {
         agent: ureq::Agent,
@@ -804,8 +870,9 @@ impl Client {
     }
 
     /// One submit; `Ok` only for HTTP 200 with the platform's mark of
-    /// acceptance (`"code":"success"`, `"status":"queued"`).
-    fn submit(&mut self) -> Result<(), String> {
+    /// acceptance (`"code":"success"`, `"status":"queued"`), or a 503
+    /// `overloaded` refusal.
+    fn submit(&mut self) -> Result<Sent, String> {
         let (platform, status, body) = match self {
             Client::Ureq {
                 agent,
@@ -835,8 +902,11 @@ impl Client {
             }
         };
         let success = platform.accepted_marker();
+        let overloaded = br#""overloaded""#;
         if status == 200 && body.windows(success.len()).any(|w| w == success) {
-            Ok(())
+            Ok(Sent::Accepted)
+        } else if status == 503 && body.windows(overloaded.len()).any(|w| w == overloaded) {
+            Ok(Sent::Overloaded)
         } else {
             Err(format!(
                 "HTTP {status}: {}",

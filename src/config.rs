@@ -13,6 +13,8 @@ use crate::platform::UpstreamSettings;
 pub const DEFAULT_DB: &str = "./data/taskcenter.db";
 /// Default `--task-timeout-secs` (shared with `taskcenter audit`).
 pub const DEFAULT_TASK_TIMEOUT_SECS: u64 = 3600;
+/// Blocking threads beyond the submissions' own: tokio's default pool.
+pub const BLOCKING_MARGIN: usize = 512;
 /// Default `--poll-interval-ms` (shared with `taskcenter audit`).
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 15_000;
 
@@ -150,6 +152,14 @@ pub struct Config {
     #[arg(long, env = "TASKCENTER_METRICS_TOKEN", hide_env_values = true, value_parser = parse_metrics_token)]
     pub metrics_token: Option<String>,
 
+    /// Submissions (`POST /suno/submit/...`, `POST /v1/videos`, remixes)
+    /// in flight at once, at least 1: each holds a blocking thread while
+    /// its upstream answers. Past it a submission is answered 503 with
+    /// `Retry-After: 1` at once, charging nothing.
+    #[arg(long, env = "TASKCENTER_MAX_INFLIGHT_SUBMISSIONS", default_value_t = 2048,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_inflight_submissions: usize,
+
     /// Read a password for root (user 1) from the first line of standard
     /// input at start and store its hash, replacing any earlier one (ends
     /// root's sessions). Without it root's password is left as it is; root
@@ -169,6 +179,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// The size of the runtime's blocking pool. Every submission in flight
+    /// holds a blocking thread while its upstream answers (up to
+    /// `--max-inflight-submissions`, past which submissions are refused
+    /// before taking one). The margin on top is left to everything else
+    /// that blocks: the HTTP layer's store calls (auth, lists, fetches) and
+    /// downloads, so a full house of slow upstreams never starves them.
+    /// Threads are spawned on demand and retire when idle, so a large pool
+    /// costs nothing at rest.
+    pub fn max_blocking_threads(&self) -> usize {
+        self.max_inflight_submissions + BLOCKING_MARGIN
+    }
+
     /// How upstream calls are made under these settings.
     pub fn upstream_settings(&self) -> UpstreamSettings {
         UpstreamSettings {
@@ -251,6 +273,7 @@ mod tests {
         assert_eq!(c.poll_interval_ms, DEFAULT_POLL_INTERVAL_MS);
         assert_eq!(c.fetch_batch, 100);
         assert_eq!(c.fetch_concurrency, 8);
+        assert_eq!(c.max_inflight_submissions, 2048);
         assert!(c.worker);
     }
 

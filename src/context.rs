@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::Config;
 use crate::clock::Clock;
 use crate::health::Health;
@@ -30,6 +32,10 @@ pub struct Context {
     /// The service's metrics (the store's registry; recording only with
     /// `--metrics`).
     pub metrics: Arc<Metrics>,
+    /// Permits for submissions in flight (`--max-inflight-submissions`):
+    /// one is taken before a submission's first store call and held until
+    /// its blocking work is done.
+    pub submissions: Arc<Semaphore>,
 }
 
 impl Context {
@@ -54,6 +60,7 @@ impl Context {
         }
         Context {
             health,
+            submissions: Arc::new(Semaphore::new(config.max_inflight_submissions)),
             metrics,
             store: store
                 .with_clock(clock.clone())

@@ -50,6 +50,10 @@ pub enum Error {
     /// piece of work hit its time limit. The message says what to do.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many submissions in flight: refused at once, before any work,
+    /// to be retried shortly (503 with `Retry-After`).
+    #[error("{0}")]
+    Overloaded(String),
     /// Too many attempts (failed logins): the message says when to retry.
     #[error("{0}")]
     TooManyRequests(String),

@@ -12,6 +12,7 @@ use crate::store::files::ServerLock;
 /// Runs the server; returns when it has stopped.
 pub fn run(config: Config) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(config.max_blocking_threads())
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

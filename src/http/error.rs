@@ -61,12 +61,23 @@ impl HttpError {
                 Error::Conflict(_) => StatusCode::CONFLICT,
                 Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-                Error::NoChannel(_) | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Error::NoChannel(_) | Error::Unavailable(_) | Error::Overloaded(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 Error::Upstream { status, .. } => {
                     StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
                 }
                 Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
+        }
+    }
+
+    /// Seconds a client should wait before trying again, sent as
+    /// `Retry-After`: an overload clears as soon as a submission ends.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            HttpError::Service(Error::Overloaded(_)) => Some(1),
+            _ => None,
         }
     }
 
@@ -83,7 +94,12 @@ impl HttpError {
 /// request's id and names the id in the message.
 pub fn respond(err: HttpError, render: fn(&HttpError, &str) -> Response) -> Response {
     if !err.is_internal() {
-        return render(&err, &err.to_string());
+        let mut resp = render(&err, &err.to_string());
+        if let Some(secs) = err.retry_after_secs() {
+            resp.headers_mut()
+                .insert(warp::http::header::RETRY_AFTER, secs.into());
+        }
+        return resp;
     }
     let mut resp = render(&err, "internal error");
     let detail = format!("{err:?}");

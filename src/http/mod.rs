@@ -29,6 +29,7 @@ mod webhooks;
 pub mod wire;
 
 use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
@@ -59,6 +60,19 @@ where
             "internal error: request handler failed: {e}"
         )))),
     }
+}
+
+/// A permit for one submission in flight, or at once a 503 with
+/// `Retry-After` when `--max-inflight-submissions` are already running:
+/// taken before any store work, so a refused submission charges and
+/// writes nothing. Hold it until the submission's blocking work is done.
+pub fn submission_permit(ctx: &Context) -> std::result::Result<OwnedSemaphorePermit, Rejection> {
+    ctx.submissions.clone().try_acquire_owned().map_err(|_| {
+        reject(Error::Overloaded(format!(
+            "too many submissions in flight (at most {}): retry shortly",
+            ctx.config.max_inflight_submissions
+        )))
+    })
 }
 
 /// Runs a blocking handler and answers its result in the management

@@ -33,6 +33,8 @@ fn a_bad_value_names_its_flag() {
     assert!(text.contains("--poll-interval-ms"), "{text}");
     let text = refused(&["serve", "--fetch-batch", "1001"]);
     assert!(text.contains("--fetch-batch"), "{text}");
+    let text = refused(&["serve", "--max-inflight-submissions", "0"]);
+    assert!(text.contains("--max-inflight-submissions"), "{text}");
     let text = refused(&["serve", "--listen", "nowhere"]);
     assert!(text.contains("--listen"), "{text}");
 }

@@ -56,6 +56,7 @@ pub fn code(err: &HttpError) -> &'static str {
             Error::Upstream { .. } => "upstream_error",
             Error::Unavailable(_) => "service_unavailable",
             Error::TooManyRequests(_) => "too_many_requests",
+            Error::Overloaded(_) => "overloaded",
             Error::Internal(_) => "internal_error",
         },
     }

@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http::auth::bearer;
 use crate::http::idempotency::{Keyed, Renderer, submit_once};
-use crate::http::{blocking, body, with_ctx};
+use crate::http::{blocking, body, submission_permit, with_ctx};
 use crate::relay::{self, Submission};
 
 /// Most ids one fetch may ask for.
@@ -54,7 +54,12 @@ pub fn submit(ctx: Context) -> impl Filter<Extract = (Response,), Error = Reject
         .and(body::limited_bytes())
         .and_then(
             |action: String, path: FullPath, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-                blocking(move || submit_job(&ctx, &headers, path.as_str(), &action, &bytes)).await
+                let permit = submission_permit(&ctx)?;
+                blocking(move || {
+                    let _permit = permit;
+                    submit_job(&ctx, &headers, path.as_str(), &action, &bytes)
+                })
+                .await
             },
         )
 }

@@ -30,6 +30,7 @@ pub fn kind(err: &HttpError) -> (&'static str, &'static str) {
             Error::NoChannel(_) => ("server_error", "no_available_channel"),
             Error::Unavailable(_) => ("server_error", "service_unavailable"),
             Error::TooManyRequests(_) => ("rate_limit_error", "too_many_requests"),
+            Error::Overloaded(_) => ("server_error", "overloaded"),
             Error::Upstream { status: 429, .. } => ("rate_limit_error", "upstream_error"),
             Error::Upstream { .. } => ("server_error", "upstream_error"),
             Error::Internal(_) => ("server_error", "internal_error"),

@@ -16,7 +16,7 @@ use super::view::video_object;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::http::idempotency::{Keyed, submit_once};
-use crate::http::{blocking, body};
+use crate::http::{blocking, body, submission_permit};
 use crate::platform::Target;
 use crate::store::idempotency::KeyHold;
 use crate::store::task_lookup::Order;
@@ -165,7 +165,12 @@ pub fn remix(ctx: Context) -> impl Filter<Extract = (Response,), Error = Rejecti
         .and(body::limited_bytes())
         .and_then(
             |id: String, path: FullPath, headers: HeaderMap, ctx: Context, bytes: Vec<u8>| async move {
-                blocking(move || remix_request(&ctx, &headers, path.as_str(), &id, &bytes)).await
+                let permit = submission_permit(&ctx)?;
+                blocking(move || {
+                    let _permit = permit;
+                    remix_request(&ctx, &headers, path.as_str(), &id, &bytes)
+                })
+                .await
             },
         )
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::auth::bearer;
 use crate::http::error::reject;
 use crate::http::idempotency::{Keyed, Renderer, submit_once};
-use crate::http::{blocking, body, with_ctx};
+use crate::http::{blocking, body, submission_permit, with_ctx};
 use crate::platform::Upload;
 use crate::relay::{self, Submission};
 use crate::store::idempotency::KeyHold;
@@ -100,6 +100,8 @@ async fn create_video(
     ctx: Context,
     bytes: Vec<u8>,
 ) -> std::result::Result<Response, Rejection> {
+    // Held across the parse too, until the submission is done.
+    let permit = submission_permit(&ctx)?;
     // Authenticate before parsing so a bad key is a 401 whatever the body.
     let (c, h) = (ctx.clone(), headers.clone());
     let (token, user, keyed, bytes) = blocking(move || {
@@ -116,6 +118,7 @@ async fn create_video(
         .await
         .map_err(reject)?;
     blocking(move || {
+        let _permit = permit;
         submit_once(&ctx, &user, keyed, &VIDEO_ANSWERS, |idempotency| {
             submit_video(&ctx, &token, &user, &fields, upload.as_ref(), idempotency)
         })

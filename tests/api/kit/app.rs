@@ -52,6 +52,7 @@ pub struct Settings {
     metrics: bool,
     metrics_token: Option<String>,
     metrics_listener: bool,
+    max_inflight_submissions: Option<usize>,
 }
 
 impl Default for Settings {
@@ -76,6 +77,7 @@ impl Default for Settings {
             metrics: false,
             metrics_token: None,
             metrics_listener: false,
+            max_inflight_submissions: None,
         }
     }
 }
@@ -224,6 +226,12 @@ impl Settings {
         self
     }
 
+    /// Submissions in flight at once (`--max-inflight-submissions`).
+    pub fn max_inflight_submissions(mut self, n: usize) -> Self {
+        self.max_inflight_submissions = Some(n);
+        self
+    }
+
     /// The library's configuration for these settings over `db`.
     fn config(&self, db: PathBuf) -> Config {
         let default = Config::default();
@@ -257,6 +265,9 @@ impl Settings {
                 .unwrap_or(default.channel_probe_min_secs),
             metrics: self.metrics,
             metrics_token: self.metrics_token.clone(),
+            max_inflight_submissions: self
+                .max_inflight_submissions
+                .unwrap_or(default.max_inflight_submissions),
             ..default
         }
     }

@@ -7,6 +7,7 @@
 mod concurrency;
 mod continuations;
 mod fetch;
+mod inflight;
 mod refusals;
 mod retries;
 mod submit;
