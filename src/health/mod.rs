@@ -223,6 +223,10 @@ pub fn observe<T>(
     started: Instant,
     result: &Result<T, UpstreamError>,
 ) {
+    // An operation the platform does not have sent nothing upstream.
+    if matches!(result, Err(UpstreamError::Unsupported(_))) {
+        return;
+    }
     let outcome = Outcome::of(result);
     let now = ctx.clock.now();
     let latency_ms = started.elapsed().as_millis() as u64;
@@ -239,6 +243,22 @@ pub fn observe<T>(
             Err(e) => log::error!("cannot disable channel {channel_id}: {e:?}"),
         }
     }
+}
+
+/// One upstream call of `kind`, counted twice: in the metrics and in the
+/// channel's health ([`observe`]). The call sites of the relay, the worker
+/// and downloads go through here.
+pub fn observe_call<T>(
+    ctx: &Context,
+    channel_id: i64,
+    kind: crate::metrics::UpstreamKind,
+    started: Instant,
+    result: &Result<T, UpstreamError>,
+) {
+    let outcome = result.as_ref().map_or_else(|e| e.class(), |_| "ok");
+    ctx.metrics
+        .record_upstream(channel_id, kind, outcome, started.elapsed());
+    observe(ctx, channel_id, started, result);
 }
 
 /// Saves the channels whose health changed since the last save, in one

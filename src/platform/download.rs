@@ -76,16 +76,9 @@ pub fn open(ctx: &Context, task: &Task, variant: &str, range: Option<&str>) -> R
     };
     let started = std::time::Instant::now();
     let content = platform.content(&target, &task.upstream_task_id, variant, range);
-    if !matches!(content, Err(UpstreamError::Unsupported(_))) {
-        crate::health::observe(ctx, channel.id, started, &content);
-    }
     // Timed to the upstream's answer; the body streams afterwards.
-    ctx.metrics.record_upstream(
-        channel.id,
-        crate::metrics::UpstreamKind::Content,
-        content.as_ref().map_or_else(|e| e.class(), |_| "ok"),
-        started.elapsed(),
-    );
+    let kind = crate::metrics::UpstreamKind::Content;
+    crate::health::observe_call(ctx, channel.id, kind, started, &content);
     content.map_err(|e| {
         log::warn!(
             "content of {id} from channel {} failed: {}",

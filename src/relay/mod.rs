@@ -196,13 +196,7 @@ fn submit_job(
         };
         let started = Instant::now();
         let submitted = platform.submit(&target, &mapping::job_for(&*platform, &channel, &job));
-        crate::health::observe(ctx, channel.id, started, &submitted);
-        ctx.metrics.record_upstream(
-            channel.id,
-            UpstreamKind::Submit,
-            submitted.as_ref().map_or_else(|e| e.class(), |_| "ok"),
-            started.elapsed(),
-        );
+        crate::health::observe_call(ctx, channel.id, UpstreamKind::Submit, started, &submitted);
         match submitted {
             Ok(upstream_id) => {
                 let first_poll = clock.now_ms() + config.poll_interval_ms as i64;

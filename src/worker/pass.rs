@@ -225,12 +225,12 @@ fn poll_batch(
     report.polled += ids.len();
     let started = Instant::now();
     let fetched = platform.fetch(target, &ids);
-    crate::health::observe(ctx, target.channel_id, started, &fetched);
-    ctx.metrics.record_upstream(
+    crate::health::observe_call(
+        ctx,
         target.channel_id,
         UpstreamKind::Fetch,
-        fetched.as_ref().map_or_else(|e| e.class(), |_| "ok"),
-        started.elapsed(),
+        started,
+        &fetched,
     );
     let answers = match fetched {
         Ok(a) => a,
