@@ -286,6 +286,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _progress = args.progress.then(|| Progress::start(Instant::now()));
     if args.phase == Phase::Store {
         server.stop();
+        // Priced as the server prices (the platforms' list prices).
+        let served = served.with_default_prices(
+            &taskcenter::platform::Platforms::builtin(&Config::default().upstream_settings())
+                .default_prices(),
+        );
         let accepted = store_phase(&served, &key, args.clients, secs);
         return verify(&store, platform, user.id, quota_start, accepted);
     }

@@ -223,6 +223,20 @@ impl Metrics {
         }
     }
 
+    /// How long a write transaction held the writer turn.
+    pub fn record_writer_hold(&self, held: Duration) {
+        if self.enabled() {
+            self.series.writer_hold.observe(held.as_secs_f64());
+        }
+    }
+
+    /// How many writes one grouped transaction committed.
+    pub fn record_grouped_writes(&self, writes: usize) {
+        if self.enabled() {
+            self.series.grouped_writes.observe(writes as f64);
+        }
+    }
+
     /// The text exposition, with the in-flight gauges set from `in_flight`
     /// as of `now` (unix s).
     pub fn render(&self, in_flight: &[InFlight], now: i64) -> Result<String, String> {

@@ -14,6 +14,8 @@ const LATENCY: &[f64] = &[
 const WAIT: &[f64] = &[
     0.00001, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0,
 ];
+/// Writes in one grouped transaction: 1 … 256.
+const GROUP: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 /// A worker pass: 1 ms … 5 min.
 const PASS: &[f64] = &[
     0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
@@ -37,6 +39,8 @@ pub struct Series {
     /// delivered, retrying, failed.
     pub(super) webhook_deliveries: [IntCounter; 3],
     pub(super) writer_wait: Histogram,
+    pub(super) writer_hold: Histogram,
+    pub(super) grouped_writes: Histogram,
     pub(super) start_time: IntGauge,
 }
 
@@ -141,6 +145,18 @@ impl Series {
                 "taskcenter_store_writer_wait_seconds",
                 "Time a writer waited for its turn and BEGIN IMMEDIATE.",
                 WAIT,
+            ),
+            writer_hold: histogram(
+                r,
+                "taskcenter_store_writer_hold_seconds",
+                "Time a write transaction held the writer turn, from BEGIN IMMEDIATE to its end.",
+                WAIT,
+            ),
+            grouped_writes: histogram(
+                r,
+                "taskcenter_store_grouped_writes",
+                "Writes run together in one grouped transaction (the relay's charges and acceptances).",
+                GROUP,
             ),
             start_time: gauge(
                 r,

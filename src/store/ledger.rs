@@ -51,29 +51,42 @@ pub fn reserve(store: &Store, r: &Reservation, now: i64) -> StoreResult<Task> {
 /// [`reserve`] for a request holding an idempotency claim: the new task is
 /// tied to the claim in the same transaction, so no charge exists without
 /// its key knowing it (a lost claim refuses the charge).
+///
+/// The charge is a grouped write ([`Store::grouped`]): it commits together
+/// with the other requests' charges and acceptances waiting at the same
+/// moment, and this returns once that commit is done.
 pub fn reserve_with_key(
     store: &Store,
     r: &Reservation,
     key: Option<&KeyHold>,
     now: i64,
 ) -> StoreResult<Task> {
-    let mut conn = store.conn()?;
-    let tx = store.immediate(&mut conn)?;
+    let r = r.clone();
+    let key = key.cloned();
+    store.grouped(move |tx| reserve_in(tx, &r, key.as_ref(), now))
+}
+
+/// [`reserve_with_key`] inside the caller's transaction.
+fn reserve_in(
+    tx: &WriteTx<'_>,
+    r: &Reservation,
+    key: Option<&KeyHold>,
+    now: i64,
+) -> StoreResult<Task> {
     let charge = r.quote.charge;
     let (username, token_name, unlimited, status): (String, String, bool, i64) = tx
-        .query_row(
+        .prepare_cached(
             "SELECT u.username, t.name, t.unlimited_quota, t.status FROM tokens t
              JOIN users u ON u.id = t.user_id WHERE t.id = ?1 AND u.id = ?2",
-            params![r.token_id, r.user_id],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get::<_, i64>(2)? != 0,
-                    row.get(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row(params![r.token_id, r.user_id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get::<_, i64>(2)? != 0,
+                row.get(3)?,
+            ))
+        })
         .optional()?
         .ok_or_else(|| StoreError::Revoked("API key no longer exists".into()))?;
     if status != super::tokens::TOKEN_ENABLED {
@@ -135,10 +148,10 @@ pub fn reserve_with_key(
         ])?;
     let row_id = tx.last_insert_rowid();
     if let Some(hold) = key {
-        idempotency::link_task_in(&tx, hold, row_id)?;
+        idempotency::link_task_in(tx, hold, row_id)?;
     }
     insert_log(
-        &tx,
+        tx,
         &NewLog {
             log_type: LOG_CONSUME,
             user_id: r.user_id,
@@ -158,15 +171,15 @@ pub fn reserve_with_key(
         },
         now,
     )?;
-    let task = read_task(&tx, row_id)?;
+    let task = read_task(tx, row_id)?;
     tx.note_charge(charge);
-    tx.commit()?;
     Ok(task)
 }
 
 /// Records the upstream's acceptance: upstream id, channel, SUBMITTED, the
 /// user's request count and the channel's used quota. Returns false when the
-/// task was settled meanwhile (e.g. failed as an orphan).
+/// task was settled meanwhile (e.g. failed as an orphan). A grouped write,
+/// like the charge.
 pub fn mark_submitted(
     store: &Store,
     task_row_id: i64,
@@ -175,8 +188,28 @@ pub fn mark_submitted(
     first_poll_at_ms: i64,
     now: i64,
 ) -> StoreResult<bool> {
-    let mut conn = store.conn()?;
-    let tx = store.immediate(&mut conn)?;
+    let upstream_id = upstream_id.to_string();
+    store.grouped(move |tx| {
+        mark_submitted_in(
+            tx,
+            task_row_id,
+            channel_id,
+            &upstream_id,
+            first_poll_at_ms,
+            now,
+        )
+    })
+}
+
+/// [`mark_submitted`] inside the caller's transaction.
+fn mark_submitted_in(
+    tx: &WriteTx<'_>,
+    task_row_id: i64,
+    channel_id: i64,
+    upstream_id: &str,
+    first_poll_at_ms: i64,
+    now: i64,
+) -> StoreResult<bool> {
     let n = tx
         .prepare_cached(
             "UPDATE tasks SET upstream_task_id = ?2, channel_id = ?3, status = 'SUBMITTED',
@@ -211,7 +244,6 @@ pub fn mark_submitted(
         )?
         .execute(params![channel_id, quota, MAX_QUOTA])?;
     }
-    tx.commit()?;
     Ok(n == 1)
 }
 
@@ -299,9 +331,9 @@ pub fn settle_failure_in(
 
 /// One task by row id inside a transaction.
 pub fn read_task(tx: &rusqlite::Connection, row_id: i64) -> StoreResult<Task> {
-    Ok(tx.query_row(
-        &format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"),
-        params![row_id],
-        task_from_row,
-    )?)
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"
+        ))?
+        .query_row(params![row_id], task_from_row)?)
 }

@@ -9,10 +9,12 @@ pub mod backup;
 pub mod channel_health;
 pub mod channel_status;
 pub mod channels;
+mod checkpoint;
 pub mod deliveries;
 pub mod error;
 pub mod files;
 pub mod gauges;
+mod group;
 pub mod health;
 pub mod idempotency;
 pub mod ledger;
@@ -67,18 +69,40 @@ pub struct Store {
     /// The service's metrics: one registry per opened database, shared by
     /// every context over it (the server's, a test's manual-clock passes).
     metrics: Arc<Metrics>,
+    /// Grouped writes ([`Store::grouped`]); `None` runs each on its
+    /// caller's thread in a transaction of its own.
+    group: Option<Arc<group::Group>>,
+    /// The checkpoint thread's wake-up line (stores that write).
+    checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
 /// A `BEGIN IMMEDIATE` transaction holding this process's writer turn.
 /// Dropped without [`WriteTx::commit`], it rolls back.
 pub struct WriteTx<'a> {
     tx: Transaction<'a>,
+    // Dropped before the turn: the hold is timed up to the turn's release.
+    _held: Held<'a>,
     _turn: MutexGuard<'a, ()>,
     metrics: &'a Metrics,
     /// Units charged and refunded in this transaction, counted in the
     /// metrics only once it commits.
     charged: Cell<i64>,
     refunded: Cell<i64>,
+    checkpoints: Option<&'a checkpoint::Checkpoints>,
+}
+
+/// Times how long a transaction held the writer turn, until dropped.
+struct Held<'a> {
+    since: Option<Instant>,
+    metrics: &'a Metrics,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(since) = self.since {
+            self.metrics.record_writer_hold(since.elapsed());
+        }
+    }
 }
 
 impl<'a> std::ops::Deref for WriteTx<'a> {
@@ -92,6 +116,9 @@ impl WriteTx<'_> {
     /// Commits, then gives the writer turn to the next one.
     pub fn commit(self) -> Result<(), rusqlite::Error> {
         self.tx.commit()?;
+        if let Some(checkpoints) = self.checkpoints {
+            checkpoints.committed();
+        }
         self.metrics.record_charge(self.charged.get());
         self.metrics.record_refund(self.refunded.get());
         Ok(())
@@ -105,6 +132,18 @@ impl WriteTx<'_> {
     /// Notes `units` refunded, for the metrics once this commits.
     pub fn note_refund(&self, units: i64) {
         self.refunded.set(self.refunded.get().saturating_add(units));
+    }
+
+    /// Units charged and refunded so far.
+    fn noted(&self) -> (i64, i64) {
+        (self.charged.get(), self.refunded.get())
+    }
+
+    /// Back to what [`WriteTx::noted`] said (a write rolled back to its
+    /// savepoint).
+    fn restore_noted(&self, charged: i64, refunded: i64) {
+        self.charged.set(charged);
+        self.refunded.set(refunded);
     }
 }
 
@@ -130,7 +169,11 @@ impl Store {
         migrate::migrate(&mut conn)?;
         drop(conn);
         let manager = SqliteConnectionManager::file(path).with_init(|c| init_connection(c));
-        Self::with_pool(manager, size)
+        let mut store = Self::with_pool(manager, size)?;
+        let checkpoints = checkpoint::Checkpoints::start(path, store.writer.clone())
+            .map_err(|e| StoreError::Io(format!("cannot start the checkpoint thread: {e}")))?;
+        store.checkpoints = Some(Arc::new(checkpoints));
+        Ok(store)
     }
 
     /// Opens an existing database for reading only (the CLI's read-only
@@ -200,7 +243,17 @@ impl Store {
             clock: Arc::new(SystemClock),
             default_prices: Arc::from("{}"),
             metrics: Arc::new(Metrics::new()),
+            group: Some(Arc::default()),
+            checkpoints: None,
         })
+    }
+
+    /// The same store running each [`Store::grouped`] write on its
+    /// caller's thread in a transaction of its own (statement tracing in
+    /// tests, comparisons in benchmarks).
+    pub fn ungrouped(mut self) -> Store {
+        self.group = None;
+        self
     }
 
     /// The same store reading time from `clock`.
@@ -240,15 +293,21 @@ impl Store {
         let asked = self.metrics.enabled().then(Instant::now);
         let turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(asked) = asked {
+        let since = asked.map(|asked| {
             self.metrics.record_writer_wait(asked.elapsed());
-        }
+            Instant::now()
+        });
         Ok(WriteTx {
             tx,
+            _held: Held {
+                since,
+                metrics: &self.metrics,
+            },
             _turn: turn,
             metrics: &self.metrics,
             charged: Cell::new(0),
             refunded: Cell::new(0),
+            checkpoints: self.checkpoints.as_deref(),
         })
     }
 
@@ -271,11 +330,14 @@ fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// The pragmas every connection runs with.
+/// The pragmas every connection of a writing store runs with. The WAL is
+/// copied back by the store's checkpoint thread, never by a commit
+/// (`store/checkpoint.rs`).
 fn init_connection(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
+         PRAGMA wal_autocheckpoint = 0;
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
          PRAGMA cache_size = -8192;

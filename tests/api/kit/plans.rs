@@ -45,9 +45,12 @@ pub struct TracedStore {
 
 impl TracedStore {
     /// Opens the database at `path` with a pool of one connection, so the
-    /// trace set on it sees every statement.
+    /// trace set on it sees every statement, and grouped writes run on the
+    /// caller's thread (the trace's statements are kept per thread).
     pub fn open(path: &Path) -> TracedStore {
-        let store = Store::open_with_pool_size(path, 1).expect("open the traced store");
+        let store = Store::open_with_pool_size(path, 1)
+            .expect("open the traced store")
+            .ungrouped();
         store
             .conn()
             .expect("the traced connection")
