@@ -179,6 +179,46 @@ fn same_origin(headers: &HeaderMap, method: &Method) -> Result<()> {
     }
 }
 
+/// The credentials of a request, not checked yet: for a route that checks
+/// them on the same blocking-pool hop as its handler ([`Credentials::check`])
+/// instead of a hop of their own.
+pub struct Credentials {
+    headers: HeaderMap,
+    method: Method,
+    ctx: Context,
+    min: Role,
+}
+
+impl Credentials {
+    /// The enabled caller with at least the role asked for; blocking (reads
+    /// the store).
+    pub fn check(self) -> Result<Caller> {
+        let user = authenticate(&self.ctx, &self.headers, &self.method)?;
+        policy::require(user.role(), self.min)?;
+        Ok(Caller {
+            user,
+            ctx: self.ctx,
+        })
+    }
+}
+
+/// The request's credentials for a caller of at least role `min`, taken
+/// without checking (never rejects).
+pub fn credentials(
+    ctx: Context,
+    min: Role,
+) -> impl Filter<Extract = (Credentials,), Error = std::convert::Infallible> + Clone {
+    warp::header::headers_cloned()
+        .and(warp::method())
+        .and(with_ctx(ctx))
+        .map(move |headers, method, ctx| Credentials {
+            headers,
+            method,
+            ctx,
+            min,
+        })
+}
+
 /// Any enabled user.
 pub fn user(ctx: Context) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
     role(ctx, Role::Common)
@@ -189,17 +229,5 @@ pub fn role(
     ctx: Context,
     min: Role,
 ) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::headers_cloned()
-        .and(warp::method())
-        .and(with_ctx(ctx))
-        .and_then(
-            move |headers: HeaderMap, method: Method, ctx: Context| async move {
-                blocking(move || {
-                    let user = authenticate(&ctx, &headers, &method)?;
-                    policy::require(user.role(), min)?;
-                    Ok(Caller { user, ctx })
-                })
-                .await
-            },
-        )
+    credentials(ctx, min).and_then(|credentials: Credentials| blocking(move || credentials.check()))
 }

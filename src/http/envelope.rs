@@ -5,6 +5,8 @@ use std::convert::Infallible;
 
 use serde::Serialize;
 use serde_json::json;
+use warp::http::StatusCode;
+use warp::http::header::{CONTENT_TYPE, HeaderValue};
 use warp::reject::Rejection;
 use warp::reply::{Reply, Response};
 
@@ -20,14 +22,32 @@ struct Success<T> {
     data: T,
 }
 
-/// `{"success": true, "message": "", "data": data}` with 200.
+/// What a body's buffer starts with: a default list page (20 tasks, about
+/// 22 KB) fits without the buffer growing, and so being copied, on the way.
+const BODY_CAPACITY: usize = 32 * 1024;
+
+/// `{"success": true, "message": "", "data": data}` with 200; as
+/// `warp::reply::json` answers, but serialized into a buffer sized for a
+/// list page.
 pub fn ok<T: Serialize>(data: T) -> Response {
-    warp::reply::json(&Success {
+    let success = Success {
         success: true,
         message: "",
         data,
-    })
-    .into_response()
+    };
+    let mut body = Vec::with_capacity(BODY_CAPACITY);
+    match serde_json::to_writer(&mut body, &success) {
+        Ok(()) => {
+            let mut resp = Response::new(body.into());
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Err(e) => {
+            log::error!("cannot serialize a response: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// `{"success": false, "message": message}` with the error's status.

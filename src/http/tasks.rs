@@ -47,9 +47,9 @@ fn list(c: &Caller, q: &QueryParams, admin: bool) -> Result<PageData<TaskView>> 
         .into_iter()
         .map(|(t, username)| {
             if admin {
-                t.admin_view(username)
+                t.into_admin_view(username)
             } else {
-                t.user_view()
+                t.into_user_view()
             }
         })
         .collect();

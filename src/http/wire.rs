@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::auth::{self, Caller};
+use super::auth::{self, Caller, Credentials};
 use super::{answer, body, query};
 use crate::context::Context;
 use crate::domain::{QueryParams, Role};
@@ -109,6 +109,12 @@ where
 
 /// A resource's two lists: the caller's own at `own`, and everyone's at
 /// `all` for administrators; one handler, told which (`true`: all).
+///
+/// The credentials are checked on the handler's blocking-pool hop rather
+/// than one of their own: a list is the busiest read, and each hop is a
+/// thread hand-off both ways. The order of refusals stays: the query string
+/// cannot be refused (decoding into string pairs is lossy, never an error),
+/// so a bad credential is still the first and only thing answered.
 pub fn own_and_all<T>(
     own: impl Route<()>,
     all: impl Route<()>,
@@ -118,14 +124,19 @@ pub fn own_and_all<T>(
 where
     T: Serialize + Send + 'static,
 {
+    let list = move |admin: bool| {
+        move |credentials: Credentials, q: QueryParams| {
+            answer(move || handler(&credentials.check()?, &q, admin))
+        }
+    };
     let mine = own
-        .and(auth::user(ctx.clone()))
+        .and(auth::credentials(ctx.clone(), Role::Common))
         .and(query())
-        .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q, false)));
+        .and_then(list(false));
     let every = all
-        .and(auth::role(ctx, Role::Admin))
+        .and(auth::credentials(ctx, Role::Admin))
         .and(query())
-        .and_then(move |c: Caller, q: QueryParams| answer(move || handler(&c, &q, true)));
+        .and_then(list(true));
     mine.or(every).unify()
 }
 

@@ -167,6 +167,29 @@ fn common_user_on_admin_routes_is_403() {
 }
 
 #[test]
+fn task_lists_refuse_the_credentials_before_a_bad_query() {
+    // The lists check credentials on the handler's hop (`wire::own_and_all`):
+    // a caller who may not list still hears 401 / 403, never the 400 of the
+    // page number, and a bad percent-escape reaches the handler as text.
+    let app = spawn_app();
+    let (_, alice) = app.common_user("alice");
+    let stranger: Headers = vec![
+        ("Authorization", "Bearer not-a-token".into()),
+        ("New-Api-User", "1".into()),
+    ];
+    for path in ["/api/task/self?p=abc", "/api/task/?p=abc&x=%ZZ"] {
+        let (status, body) = app.get(path, &stranger);
+        assert_error(status, &body, 401);
+    }
+    let (status, body) = app.get("/api/task/?p=abc", &alice);
+    assert_error(status, &body, 403);
+    let (status, body) = app.get("/api/task/self?p=abc&x=%ZZ", &alice);
+    assert_error(status, &body, 400);
+    let (status, body) = app.get("/api/task/self?x=%ZZ", &alice);
+    assert_ok(status, &body);
+}
+
+#[test]
 fn admin_and_root_may_use_admin_routes() {
     let app = spawn_app();
     let (admin, admin_token) = app.create_user("admin", 10, 0);
