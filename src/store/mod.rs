@@ -9,6 +9,7 @@ pub mod backup;
 pub mod channel_health;
 pub mod channel_status;
 pub mod channels;
+mod day_counts;
 pub mod deliveries;
 pub mod error;
 pub mod files;
