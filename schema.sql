@@ -114,15 +114,20 @@ CREATE TABLE tasks (
     callback_url     TEXT    NOT NULL DEFAULT ''      -- the task's own webhook URL (callBackUrl, webhook_url); '' = none
 );
 -- Task lists (list_tasks in src/store/tasks.rs; figures in BENCHMARKS.md).
--- A list is a COUNT(*) of the matches and a page of ids newest first; each
--- index stores every filter column (user_id, channel_id, status, platform,
--- action, submit_time) it is used with, so no filter reads table rows.
+-- A list is a total and a page of ids newest first. An admin total without
+-- an owner or a task id sums task_day_counts (below) over the whole days of
+-- its time range and counts only the partial days at the ends; the other
+-- totals are a COUNT(*) of the matches. Each index stores every filter
+-- column (user_id, channel_id, status, platform, action, submit_time) it is
+-- used with, so no filter reads table rows.
 -- An owner's or a channel's tasks, in id order.
 CREATE INDEX idx_tasks_user ON tasks(user_id, id, status, platform, action, submit_time);
 CREATE INDEX idx_tasks_channel ON tasks(channel_id, id, status, platform, action, submit_time);
--- Admin counts seek the range of their status / platform / time filters.
+-- Counts of a day or two (the partial days of an admin total) seek status +
+-- platform + time, or the time range. idx_tasks_status also serves the
+-- in-flight gauges (src/store/gauges.rs) and the audit's failed tasks; a
+-- platform + time index went with the counters (no measured case used it).
 CREATE INDEX idx_tasks_status ON tasks(status, platform, submit_time, action, channel_id);
-CREATE INDEX idx_tasks_platform ON tasks(platform, submit_time, status, action, channel_id);
 CREATE INDEX idx_tasks_submit ON tasks(submit_time, status, platform, action, channel_id);
 -- Admin pages walk the id order newest first, test the filters here and stop
 -- once the page is full (sorting every match would cost another count).
@@ -135,6 +140,47 @@ CREATE INDEX idx_tasks_ids ON tasks(id);
 -- as the backlog however large the history grows.
 CREATE INDEX idx_tasks_due ON tasks(next_poll_at_ms)
     WHERE status IN ('NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'UNKNOWN');
+-- Exact totals of the admin lists (src/store/day_counts.rs): tasks per UTC
+-- day of submit_time (floor(submit_time / 86400)) and (status, platform,
+-- action, channel_id). The triggers keep them in the transaction of every
+-- write to tasks, so each path (relay, worker, repairs, seeding, a test's
+-- raw insert) leaves them exact. Rows are never deleted (a count may be 0).
+CREATE TABLE task_day_counts (
+    day              INTEGER NOT NULL,
+    status           TEXT    NOT NULL,
+    platform         TEXT    NOT NULL,
+    action           TEXT    NOT NULL,
+    channel_id       INTEGER NOT NULL,
+    tasks            INTEGER NOT NULL,
+    PRIMARY KEY (day, status, platform, action, channel_id)
+) WITHOUT ROWID;
+CREATE TRIGGER task_day_counts_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_day_counts (day, status, platform, action, channel_id, tasks)
+    VALUES ((NEW.submit_time - (NEW.submit_time % 86400 + 86400) % 86400) / 86400,
+            NEW.status, NEW.platform, NEW.action, NEW.channel_id, 1)
+    ON CONFLICT DO UPDATE SET tasks = tasks + 1;
+END;
+CREATE TRIGGER task_day_counts_update
+AFTER UPDATE OF status, platform, action, channel_id, submit_time ON tasks
+WHEN OLD.status IS NOT NEW.status OR OLD.platform IS NOT NEW.platform
+    OR OLD.action IS NOT NEW.action OR OLD.channel_id IS NOT NEW.channel_id
+    OR OLD.submit_time IS NOT NEW.submit_time
+BEGIN
+    UPDATE task_day_counts SET tasks = tasks - 1
+    WHERE day = (OLD.submit_time - (OLD.submit_time % 86400 + 86400) % 86400) / 86400
+      AND status = OLD.status AND platform = OLD.platform AND action = OLD.action
+      AND channel_id = OLD.channel_id;
+    INSERT INTO task_day_counts (day, status, platform, action, channel_id, tasks)
+    VALUES ((NEW.submit_time - (NEW.submit_time % 86400 + 86400) % 86400) / 86400,
+            NEW.status, NEW.platform, NEW.action, NEW.channel_id, 1)
+    ON CONFLICT DO UPDATE SET tasks = tasks + 1;
+END;
+CREATE TRIGGER task_day_counts_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_day_counts SET tasks = tasks - 1
+    WHERE day = (OLD.submit_time - (OLD.submit_time % 86400 + 86400) % 86400) / 86400
+      AND status = OLD.status AND platform = OLD.platform AND action = OLD.action
+      AND channel_id = OLD.channel_id;
+END;
 
 -- Every balance change writes exactly one row here, in the same transaction.
 CREATE TABLE logs (

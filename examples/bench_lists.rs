@@ -694,6 +694,7 @@ fn verify(store: &Store, users: &[(i64, String)], newest: i64, n: usize) -> Resu
     };
     let statuses = taskcenter::domain::status::ALL_STATUSES;
     let conn = store.conn()?;
+    let mut by_counters = 0;
     for i in 0..n {
         let some = |r: u64| r < 40;
         let day = |d: u64| newest - d as i64 * DAY;
@@ -705,14 +706,32 @@ fn verify(store: &Store, users: &[(i64, String)], newest: i64, n: usize) -> Resu
                 .then(|| ["suno", "kling", "runway", "none"][rnd(4) as usize].into()),
             action: some(rnd(100) / 2)
                 .then(|| ["MUSIC", "LYRICS", "GENERATE"][rnd(3) as usize].into()),
-            start_timestamp: some(rnd(100)).then(|| day(rnd(95))),
-            end_timestamp: some(rnd(100)).then(|| day(rnd(95))),
+            start_timestamp: some(rnd(100)).then(|| {
+                let t = day(rnd(95));
+                bound(&mut rnd, t)
+            }),
+            end_timestamp: some(rnd(100)).then(|| {
+                let t = day(rnd(95));
+                bound(&mut rnd, t)
+            }),
             task_id: None,
         };
         if let (Some(a), Some(b)) = (filter.start_timestamp, filter.end_timestamp) {
             filter.start_timestamp = Some(a.min(b));
             filter.end_timestamp = Some(a.max(b));
+            // Now and then a range within a day or two: no whole day inside.
+            if rnd(5) == 0 {
+                filter.end_timestamp = Some(a.min(b) + rnd(2 * DAY as u64) as i64);
+            }
         }
+        let counted = filter.user_id.is_none()
+            && (filter.channel_id.is_some()
+                || filter.status.is_some()
+                || filter.platform.is_some()
+                || filter.action.is_some()
+                || filter.start_timestamp.is_some()
+                || filter.end_timestamp.is_some());
+        by_counters += counted as usize;
         let deep = rnd(4) == 0;
         let page = Page {
             p: 1 + rnd(if deep { 3000 } else { 3 }) as i64,
@@ -768,8 +787,25 @@ fn verify(store: &Store, users: &[(i64, String)], newest: i64, n: usize) -> Resu
             .into());
         }
     }
-    println!("verified {n} random filters and pages against plain SQL");
+    println!(
+        "verified {n} random filters and pages against plain SQL \
+         ({by_counters} admin totals from the day counters)"
+    );
     Ok(())
+}
+
+/// A time bound on the UTC day of `t`: `t` itself, the day's first or last
+/// second, or a random second of it, so that totals from the day counters
+/// are checked with whole days and partial days at both ends.
+fn bound(rnd: &mut impl FnMut(u64) -> u64, t: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    let midnight = t - t.rem_euclid(DAY);
+    match rnd(4) {
+        0 => t,
+        1 => midnight,
+        2 => midnight + DAY - 1,
+        _ => midnight + rnd(DAY as u64) as i64,
+    }
 }
 
 /// Untimed calls first: a tenth of the timed ones, and every user once

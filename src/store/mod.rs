@@ -10,6 +10,7 @@ pub mod channel_health;
 pub mod channel_status;
 pub mod channels;
 mod checkpoint;
+mod day_counts;
 pub mod deliveries;
 pub mod error;
 pub mod files;

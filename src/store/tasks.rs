@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use serde_json::value::RawValue;
 
-use super::Store;
 use super::error::StoreResult;
+use super::{Store, day_counts};
 use crate::domain::{Page, TaskStatus};
 
 /// A task as stored, private columns included. Never serialized directly:
@@ -259,6 +259,9 @@ enum Purpose {
     /// The page of ids: walk an index newest first, stop when it is full;
     /// start the walk at `max_id` when given.
     Page { max_id: Option<i64> },
+    /// `COUNT(*)` of a range within a day or two (the partial days at the
+    /// ends of a range the day counters answer): seek the time range.
+    DayEdge,
 }
 
 /// A page walk steps over at least this many rows newer than a time range
@@ -277,10 +280,13 @@ impl TaskFilter {
     /// to the plans schema.sql was laid out for:
     /// - a task id, an owner or a channel always drives: its index is in id
     ///   order and stores the other filter columns;
-    /// - otherwise the count seeks status + platform + time range
-    ///   (idx_tasks_status), platform + time (idx_tasks_platform), status
-    ///   alone (idx_tasks_status) or the time range (idx_tasks_submit),
-    ///   whichever is the narrowest range, and tests the rest in the index;
+    /// - otherwise the count seeks status + platform (+ time range) or
+    ///   status alone (idx_tasks_status), or the time range
+    ///   (idx_tasks_submit, also for a platform without a status), and
+    ///   tests the rest in the index. The day counters (`day_counts.rs`)
+    ///   answer most admin counts and leave this only the partial days at a
+    ///   time range's ends, which seek by time even with a channel, whose
+    ///   index would walk all its tasks;
     /// - and the page walks idx_tasks_order newest first, testing every
     ///   filter in the index, and stops once the page is full, where a sort
     ///   of all matches would cost as much as the count again.
@@ -290,9 +296,9 @@ impl TaskFilter {
             &["task_id"]
         } else if self.user_id.is_some() {
             &["user_id"]
-        } else if self.channel_id.is_some() {
+        } else if self.channel_id.is_some() && purpose != Purpose::DayEdge {
             &["channel_id"]
-        } else if purpose != Purpose::Count {
+        } else if matches!(purpose, Purpose::Page { .. }) {
             &[]
         } else if self.platform.is_some() {
             &["status", "platform", "submit_time"]
@@ -301,6 +307,11 @@ impl TaskFilter {
         } else {
             &["submit_time"]
         }
+    }
+
+    /// The WHERE clause of a count of the matches within a day or two.
+    pub(super) fn day_edge_clause(&self) -> (String, Vec<Box<dyn ToSql>>) {
+        self.clause(Purpose::DayEdge)
     }
 
     /// Builds the WHERE clause for `purpose` and its parameters.
@@ -450,10 +461,14 @@ impl Store {
         let tx = conn.transaction()?;
         // Without a filter SQLite counts the pages of the narrowest index
         // instead of stepping through its rows.
-        let (clause, args) = filter.where_clause();
-        let total: i64 = tx
-            .prepare_cached(&format!("SELECT COUNT(*) FROM tasks {clause}"))?
-            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        let total = match day_counts::total(&tx, filter)? {
+            Some(total) => total,
+            None => {
+                let (clause, args) = filter.where_clause();
+                tx.prepare_cached(&format!("SELECT COUNT(*) FROM tasks {clause}"))?
+                    .query_row(params_from_iter(args.iter()), |r| r.get(0))?
+            }
+        };
         let offset = page.offset();
         if offset >= total {
             return Ok(TaskPage {

@@ -25,6 +25,7 @@ mod query_plans;
 mod quickstart;
 mod races;
 mod relay;
+mod task_counts;
 mod task_list;
 mod tokens;
 mod users;

@@ -225,6 +225,14 @@ fn a_version_3_database_file_is_migrated_keeping_its_channels() {
     raw.execute("ALTER TABLE tasks DROP COLUMN callback_url", []);
     raw.execute("DROP TABLE sessions", []);
     raw.execute("DROP TABLE channel_health", []);
+    for trigger in ["insert", "update", "delete"] {
+        raw.execute(&format!("DROP TRIGGER task_day_counts_{trigger}"), []);
+    }
+    raw.execute("DROP TABLE task_day_counts", []);
+    raw.execute(
+        "CREATE INDEX idx_tasks_platform ON tasks(platform, submit_time, status, action, channel_id)",
+        [],
+    );
     for column in [
         "probe_backoff_secs",
         "probe_at",
