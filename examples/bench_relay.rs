@@ -185,6 +185,10 @@ struct Args {
     /// How long the mock takes to accept a job, in milliseconds.
     #[arg(long, default_value_t = 0)]
     upstream_latency_ms: u64,
+    /// Experiment: every write in a transaction of its own on the calling
+    /// thread (no group commit), as before issue 15.
+    #[arg(long)]
+    ungrouped: bool,
     /// The server's `--max-inflight-submissions` (its default when absent).
     #[arg(long)]
     max_inflight_submissions: Option<usize>,
@@ -250,6 +254,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The server's own handle, so its pool size can vary (setup needs more
     // than one connection: create_channel nests a checkout).
     let served = Store::open_with_pool_size(&db, args.pool_size)?;
+    let served = if args.ungrouped {
+        served.ungrouped()
+    } else {
+        served
+    };
     apply_experiments(&served, &args)?;
     let server = Server::start(
         served.clone(),
@@ -292,6 +301,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .default_prices(),
         );
         let accepted = store_phase(&served, &key, args.clients, secs);
+        describe_writes(&served, &args, accepted)?;
         return verify(&store, platform, user.id, quota_start, accepted);
     }
 
@@ -348,6 +358,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("load average at the end: {}", load_average());
     if let Some(r) = &relay {
+        describe_writes(&served, &args, r.ok)?;
         verify(&store, platform, user.id, quota_start, r.ok)?;
     }
     Ok(())
@@ -410,7 +421,7 @@ fn describe_db(
     // A fresh connection: a pooled one may plan with a schema cached before
     // --drop-index.
     let plan: String = rusqlite::Connection::open(db)?.query_row(
-        "EXPLAIN QUERY PLAN UPDATE logs SET channel_id = ?2 WHERE task_id = ?1 AND type = 2",
+        "EXPLAIN QUERY PLAN UPDATE logs SET channel_id = ?2 WHERE task_id = ?1 AND +type = 2 AND channel_id != ?2",
         rusqlite::params!["task_x", 1],
         |r| r.get(3),
     )?;
@@ -459,6 +470,87 @@ fn verify(
             .collect::<Result<Vec<_>, _>>()?;
         println!("        tasks by status: {}", statuses.join(", "));
         return Err("the database does not match the accepted submits".into());
+    }
+    Ok(())
+}
+
+/// Pages the server's transactions wrote to the WAL per accepted
+/// submission (SQLite's own count on each pooled connection) and, with
+/// `--metrics`, how long a write transaction held the writer and how many
+/// writes a grouped transaction took; then the ledger audit.
+fn describe_writes(
+    served: &Store,
+    args: &Args,
+    accepted: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Every connection of the pool at once: the writes ran on them.
+    let conns = (0..args.pool_size)
+        .map(|_| served.conn())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut pages: i64 = 0;
+    for conn in &conns {
+        let (mut current, mut highest) = (0, 0);
+        // SAFETY: the handle is that of an open connection this thread
+        // holds, and sqlite3_db_status only reads its counters.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_CACHE_WRITE,
+                &mut current,
+                &mut highest,
+                0,
+            )
+        };
+        if rc == rusqlite::ffi::SQLITE_OK {
+            pages += i64::from(current);
+        }
+    }
+    drop(conns);
+    println!(
+        "writes: {pages} pages to the WAL = {:.1} per accepted submission",
+        pages as f64 / accepted.max(1) as f64
+    );
+    if args.metrics {
+        let text = served
+            .metrics()
+            .render(&[], SystemClock.now())
+            .map_err(|e| format!("metrics: {e}"))?;
+        let value = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+                .unwrap_or(0.0)
+        };
+        let (held, transactions) = (
+            value("taskcenter_store_writer_hold_seconds_sum"),
+            value("taskcenter_store_writer_hold_seconds_count"),
+        );
+        let (grouped, batches) = (
+            value("taskcenter_store_grouped_writes_sum"),
+            value("taskcenter_store_grouped_writes_count"),
+        );
+        println!(
+            "writer: {transactions:.0} write transactions, held {:.3} ms each on average, \
+             {:.3} ms per accepted submission; {batches:.0} grouped transactions of {:.1} writes on average",
+            1000.0 * held / transactions.max(1.0),
+            1000.0 * held / accepted.max(1) as f64,
+            grouped / batches.max(1.0)
+        );
+    }
+    let report = served.audit(
+        SystemClock.now(),
+        taskcenter::audit::Horizons {
+            stale_after_secs: 86_400,
+            orphan_after_secs: 86_400,
+        },
+    )?;
+    println!(
+        "audit: {} ({} tasks, {} log rows)",
+        if report.ok { "OK" } else { "VIOLATIONS" },
+        report.tasks,
+        report.logs
+    );
+    if !report.ok {
+        return Err("the ledger audit found violations".into());
     }
     Ok(())
 }
