@@ -337,12 +337,14 @@ fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
 
 /// The pragmas every connection of a writing store runs with. The WAL is
 /// copied back by the store's checkpoint thread, never by a commit
-/// (`store/checkpoint.rs`).
+/// (`store/checkpoint.rs`); a WAL that grew past 64 MiB under a burst is
+/// cut back to that when it starts over.
 fn init_connection(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = 67108864;
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
          PRAGMA cache_size = -8192;

@@ -4,6 +4,8 @@
 //! that never pause.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -77,17 +79,18 @@ fn writes_that_never_pause_keep_the_wal_bounded() {
             .expect("page_count")
     };
     let pages_before = pages(&store);
-    // Two writers, each paced to 2,000 rows of about one page a second,
-    // for 5 s: about 20,000 pages, five times the 4,096 frames past which
-    // the checkpoint makes the WAL start over.
+    // Two writers of 8,192 rows of about one page each, each paced to at
+    // most 2,000 rows a second: five times the 4,096 frames past which the
+    // checkpoint makes the WAL start over. A slower machine only takes
+    // longer (and gives the checkpoints an easier time).
     let started = Instant::now();
-    let length = Duration::from_secs(5);
+    let done = Arc::new(AtomicUsize::new(0));
     let writers: Vec<_> = (0..2)
         .map(|w| {
-            let store = store.clone();
+            let (store, done) = (store.clone(), done.clone());
             thread::spawn(move || {
                 let mut n = 0u64;
-                while started.elapsed() < length {
+                while n < 8_192 {
                     if n as f64 > started.elapsed().as_secs_f64() * 2_000.0 {
                         thread::sleep(Duration::from_millis(1));
                         continue;
@@ -100,12 +103,17 @@ fn writes_that_never_pause_keep_the_wal_bounded() {
                         })
                         .expect("a write");
                 }
+                done.fetch_add(1, Ordering::SeqCst);
                 n
             })
         })
         .collect();
     let mut largest = 0;
-    while started.elapsed() < length {
+    while done.load(Ordering::SeqCst) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the writes did not finish"
+        );
         largest = largest.max(wal_bytes(app.db_path()));
         thread::sleep(Duration::from_millis(5));
     }
