@@ -9,15 +9,12 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use taskcenter::store::ledger::{self, Reservation};
-use taskcenter::store::options::PriceQuote;
 use taskcenter::store::tasks::Task;
 use taskcenter::store::{Store, StoreError};
 
-use crate::kit::{
-    Customer, MUSIC_CHARGE, TestApp, assert_clean, instant_mock, spawn_app, unix_now,
-};
+use crate::kit::store_paths::reservation;
+use crate::kit::{MUSIC_CHARGE, TestApp, assert_clean, instant_mock, spawn_app, unix_now};
 
 /// A store of its own over the app's database, with metrics recorded.
 fn open(app: &TestApp) -> Store {
@@ -56,24 +53,6 @@ fn wait_for_waiting(store: &Store, n: usize) {
             store.grouped_waiting()
         );
         thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn reservation(who: &Customer, channel_id: i64) -> Reservation {
-    Reservation {
-        user_id: who.id,
-        token_id: who.key_id,
-        channel_id,
-        platform: "suno".into(),
-        action: "MUSIC".into(),
-        model_name: "suno_music".into(),
-        quote: PriceQuote {
-            model_price: 0.1,
-            group_ratio: 1.0,
-            charge: MUSIC_CHARGE,
-        },
-        properties: json!({"prompt": "grouped"}),
-        callback_url: String::new(),
     }
 }
 

@@ -203,7 +203,7 @@ pub fn run_all(app: &TestApp) -> Vec<PathRun> {
 }
 
 /// A music job of `who` on `channel_id` at the default price.
-fn reservation(who: &Customer, channel_id: i64) -> Reservation {
+pub fn reservation(who: &Customer, channel_id: i64) -> Reservation {
     Reservation {
         user_id: who.id,
         token_id: who.key_id,
