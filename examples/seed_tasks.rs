@@ -50,8 +50,8 @@ struct Args {
     /// Rows per transaction.
     #[arg(long, default_value_t = 20_000)]
     batch: usize,
-    /// Root's access token.
-    #[arg(long, default_value = "bench-root-token")]
+    /// Root's access token (long enough for `taskcenter serve --root-token`).
+    #[arg(long, default_value = "bench-root-token-0123456789abcdef")]
     root_token: String,
     /// Where the users' ids and tokens are written (JSON).
     #[arg(long)]
