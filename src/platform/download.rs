@@ -69,11 +69,7 @@ pub fn open(ctx: &Context, task: &Task, variant: &str, range: Option<&str>) -> R
     let gone = || Error::NotFound(format!("the content of task '{id}' is gone"));
     let channel = ctx.store.get_channel(task.channel_id)?.ok_or_else(gone)?;
     let platform = ctx.platforms.get(&channel.channel_type).ok_or_else(gone)?;
-    let target = Target {
-        channel_id: channel.id,
-        base_url: channel.base_url.clone(),
-        key: channel.key.clone(),
-    };
+    let target = Target::of(&channel);
     let started = std::time::Instant::now();
     let content = platform.content(&target, &task.upstream_task_id, variant, range);
     // Timed to the upstream's answer; the body streams afterwards.

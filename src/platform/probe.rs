@@ -35,11 +35,7 @@ pub fn probe(platforms: &Platforms, channel: &Channel) -> ProbeReport {
             format!("unknown channel type {}", channel.channel_type),
         )),
         Some(platform) => {
-            let target = Target {
-                channel_id: channel.id,
-                base_url: channel.base_url.clone(),
-                key: channel.key.clone(),
-            };
+            let target = Target::of(channel);
             platform
                 .fetch(&target, &[PROBE_ID.to_string()])
                 .map(|_| ())

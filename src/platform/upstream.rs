@@ -19,6 +19,17 @@ pub struct Target {
     pub key: String,
 }
 
+impl Target {
+    /// Where `channel` sends its jobs, with its secret.
+    pub fn of(channel: &crate::store::channels::Channel) -> Target {
+        Target {
+            channel_id: channel.id,
+            base_url: channel.base_url.clone(),
+            key: channel.key.clone(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The key never reaches a log line.

@@ -189,11 +189,7 @@ fn submit_job(
     let last_error = loop {
         attempts += 1;
         tried.insert(channel.id);
-        let target = Target {
-            channel_id: channel.id,
-            base_url: channel.base_url.clone(),
-            key: channel.key.clone(),
-        };
+        let target = Target::of(&channel);
         let started = Instant::now();
         let submitted = platform.submit(&target, &mapping::job_for(&*platform, &channel, &job));
         crate::health::observe_call(ctx, channel.id, UpstreamKind::Submit, started, &submitted);

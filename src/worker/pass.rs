@@ -139,11 +139,7 @@ fn poll_channel(
         defer(ctx, tasks, &mut report);
         return report;
     };
-    let target = Target {
-        channel_id: channel.id,
-        base_url: channel.base_url.clone(),
-        key: channel.key.clone(),
-    };
+    let target = Target::of(channel);
     match platform.fetch_mode() {
         FetchMode::Batch => {
             let size = ctx.config.fetch_batch.max(1);

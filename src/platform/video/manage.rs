@@ -135,11 +135,7 @@ fn delete_video(ctx: &Context, headers: &HeaderMap, id: &str) -> Result<Value> {
         && let Some(channel) = ctx.store.get_channel(task.channel_id)?
         && let Some(platform) = ctx.platforms.get(&channel.channel_type)
     {
-        let target = Target {
-            channel_id: channel.id,
-            base_url: channel.base_url.clone(),
-            key: channel.key.clone(),
-        };
+        let target = Target::of(&channel);
         let started = std::time::Instant::now();
         let deleted = platform.delete(&target, &task.upstream_task_id);
         crate::health::observe(ctx, channel.id, started, &deleted);
