@@ -14,7 +14,7 @@
 //! rest while holding the writer turn (a short copy: the bulk is done), and
 //! the next commit starts the WAL from its beginning.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,7 +54,7 @@ impl Checkpoints {
 }
 
 /// The thread: after commits, a checkpoint; ends when the store is gone.
-fn run(path: &PathBuf, writer: &Mutex<()>, woken: &Receiver<()>) {
+fn run(path: &Path, writer: &Mutex<()>, woken: &Receiver<()>) {
     let conn = match Connection::open(path).and_then(|c| {
         c.busy_timeout(Duration::from_secs(5))?;
         Ok(c)

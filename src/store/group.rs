@@ -33,6 +33,9 @@ type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// keep) and how to answer its caller.
 type Run = Box<dyn FnOnce(&WriteTx<'_>) -> (bool, Finish) + Send>;
 
+/// Answers a write that never ran, or panicked, with why.
+type Fail = Box<dyn FnOnce(StoreError) + Send>;
+
 /// A waiting write.
 struct Job {
     /// Runs in the batch's transaction and says whether it succeeded (to
@@ -40,7 +43,7 @@ struct Job {
     run: Run,
     /// Answers the caller with an error when the write never ran or
     /// panicked.
-    fail: Finish,
+    fail: Fail,
 }
 
 /// The queue of one database's grouped writes, shared by every clone of
@@ -79,9 +82,7 @@ impl Store {
                 (ok, finish)
             }),
             fail: Box::new(move |e| {
-                let _ = failed.send(Err(e
-                    .err()
-                    .unwrap_or_else(|| StoreError::Io("the write was not run".into()))));
+                let _ = failed.send(Err(e));
             }),
         };
         let queue = group
@@ -200,7 +201,9 @@ fn run_batch(store: &Store, batch: Vec<Job>) {
 fn run_one(tx: &WriteTx<'_>, job: Job) -> Result<Finish, (Option<Finish>, StoreError)> {
     let Job { run, fail } = job;
     if let Err(e) = tx.execute_batch("SAVEPOINT grouped_write") {
-        return Err((Some(fail), StoreError::from(e)));
+        let e = StoreError::from(e);
+        fail(copy_error(&e));
+        return Err((None, e));
     }
     let (charged, refunded) = tx.noted();
     let (ok, finish) = match catch_unwind(AssertUnwindSafe(|| run(tx))) {
@@ -209,9 +212,9 @@ fn run_one(tx: &WriteTx<'_>, job: Job) -> Result<Finish, (Option<Finish>, StoreE
             let message = panic_message(&panic).to_string();
             log::error!("a grouped write panicked: {message}");
             let answer: Finish = Box::new(move |_| {
-                fail(Err(StoreError::Io(format!(
+                fail(StoreError::Io(format!(
                     "the write failed (nothing of it was kept): {message}"
-                ))))
+                )))
             });
             (false, answer)
         }
@@ -236,7 +239,7 @@ fn refuse(batch: Vec<Job>, e: &StoreError) {
 
 /// Answers a write that never ran with why.
 fn refuse_one(job: Job, e: &StoreError) {
-    (job.fail)(Err(copy_error(e)));
+    (job.fail)(copy_error(e));
 }
 
 /// A copy of a batch's error for each of its writes.

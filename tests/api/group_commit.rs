@@ -15,6 +15,7 @@ use taskcenter::store::{Store, StoreError};
 
 use crate::kit::store_paths::reservation;
 use crate::kit::{MUSIC_CHARGE, TestApp, assert_clean, instant_mock, spawn_app, unix_now};
+use crate::metrics::Scrape;
 
 /// A store of its own over the app's database, with metrics recorded.
 fn open(app: &TestApp) -> Store {
@@ -90,14 +91,10 @@ fn grouped_counts(store: &Store) -> (f64, f64) {
         .metrics()
         .render(&[], unix_now())
         .expect("render the metrics");
-    let value = |name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or(0.0)
-    };
+    let scrape = Scrape::parse(&text);
     (
-        value("taskcenter_store_grouped_writes_count"),
-        value("taskcenter_store_grouped_writes_sum"),
+        scrape.sum("taskcenter_store_grouped_writes_count", &[]),
+        scrape.sum("taskcenter_store_grouped_writes_sum", &[]),
     )
 }
 
